@@ -1,0 +1,26 @@
+#pragma once
+// safetensors files: an 8-byte little-endian header length, a JSON header mapping each tensor name to
+// {dtype, shape, data_offsets}, then the raw little-endian data. Reads F32, F64, F16, BF16, I64, I32, I8,
+// U8 (F16 and BF16 are widened to f32); writes every fgq dtype. Every error names the file and, where
+// there is one, the tensor.
+#include <map>
+#include <string>
+
+#include "core/Tensor.h"
+
+namespace fgq {
+
+struct TensorFile {
+  std::map<std::string, Tensor> tensors;
+  std::map<std::string, std::string> metadata;  // the header's "__metadata__" (string to string)
+};
+
+TensorFile loadSafetensors(const std::string& path);
+// Written to `path.tmp` and renamed, so a reader never sees a half-written file.
+void saveSafetensors(const std::string& path, const std::map<std::string, Tensor>& tensors,
+                     const std::map<std::string, std::string>& metadata = {});
+
+// Writes `bytes` to `path` through a temporary file and a rename. Throws naming the path.
+void writeFileAtomically(const std::string& path, const std::string& bytes);
+
+}  // namespace fgq

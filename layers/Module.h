@@ -1,0 +1,58 @@
+#pragma once
+// A Module owns named parameters (Variables that train), buffers (Tensors that do not, such as batch
+// norm's running statistics) and child modules. Names are PyTorch's ("layer1.0.conv1.weight"), so a
+// state dict moves between fgq and torch unchanged. Modules are not copyable: parameters are registered
+// by address.
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "autograd/Variable.h"
+
+namespace fgq {
+
+class Module {
+ public:
+  Module() = default;
+  virtual ~Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  virtual Variable forward(const Variable& x) = 0;
+  Variable operator()(const Variable& x) { return forward(x); }
+
+  void train(bool on = true);  // this module and every descendant
+  void eval() { train(false); }
+  bool isTraining() const { return training_; }
+
+  std::vector<std::pair<std::string, Variable>> namedParameters() const;
+  std::vector<Variable> parameters() const;
+  std::vector<std::pair<std::string, Tensor*>> namedBuffers() const;
+  std::vector<std::pair<std::string, Module*>> namedModules() const;  // descendants, depth first, "" is this
+  void zeroGrad();
+
+  // Parameters and buffers by name. The tensors share storage with the module.
+  std::map<std::string, Tensor> stateDict() const;
+  // Copies every entry into the module. Throws, naming `source` and the tensor, for a missing or
+  // unexpected name or a shape that differs; nothing is changed unless everything fits.
+  void loadStateDict(const std::map<std::string, Tensor>& dict, const std::string& source);
+
+ protected:
+  void registerParameter(const std::string& name, Variable* parameter);
+  void registerBuffer(const std::string& name, Tensor* buffer);
+  template <typename M>
+  std::shared_ptr<M> registerModule(const std::string& name, std::shared_ptr<M> module) {
+    children_.emplace_back(name, module);
+    return module;
+  }
+
+ private:
+  std::vector<std::pair<std::string, Variable*>> parameters_;
+  std::vector<std::pair<std::string, Tensor*>> buffers_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+  bool training_ = true;
+};
+
+}  // namespace fgq

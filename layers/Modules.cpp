@@ -1,0 +1,86 @@
+#include "layers/Modules.h"
+
+#include <cmath>
+
+#include "autograd/Functions.h"
+
+namespace fgq {
+namespace {
+
+// PyTorch's reset_parameters for conv and linear: weights and biases uniform in +-1/sqrt(fan_in).
+Tensor uniformInit(const Shape& shape, int64_t fanIn, Random& random) {
+  Tensor t = Tensor::empty(shape);
+  const double bound = 1.0 / std::sqrt(static_cast<double>(fanIn));
+  random.fillUniform(t, -bound, bound);
+  return t;
+}
+
+}  // namespace
+
+Conv2d::Conv2d(const Conv2dOptions& o, Random& random) : params(o.params) {
+  FGQ_CHECK(o.inChannels > 0 && o.outChannels > 0 && o.kernel > 0 && o.inChannels % o.params.groups == 0 &&
+                o.outChannels % o.params.groups == 0,
+            "conv2d with " << o.inChannels << " input and " << o.outChannels << " output channels, kernel " << o.kernel
+                           << ", " << o.params.str());
+  const int64_t fanIn = o.inChannels / o.params.groups * o.kernel * o.kernel;
+  weight = Variable(uniformInit({o.outChannels, o.inChannels / o.params.groups, o.kernel, o.kernel}, fanIn, random));
+  registerParameter("weight", &weight);
+  if (o.bias) {
+    bias = Variable(uniformInit({o.outChannels}, fanIn, random));
+    registerParameter("bias", &bias);
+  }
+}
+
+Variable Conv2d::forward(const Variable& x) { return conv2d(x, weight, bias, params); }
+
+Linear::Linear(int64_t inFeatures, int64_t outFeatures, Random& random, bool withBias) {
+  FGQ_CHECK(inFeatures > 0 && outFeatures > 0, "linear with " << inFeatures << " inputs and " << outFeatures << " outputs");
+  weight = Variable(uniformInit({outFeatures, inFeatures}, inFeatures, random));
+  registerParameter("weight", &weight);
+  if (withBias) {
+    bias = Variable(uniformInit({outFeatures}, inFeatures, random));
+    registerParameter("bias", &bias);
+  }
+}
+
+Variable Linear::forward(const Variable& x) { return linear(x, weight, bias); }
+
+BatchNorm2d::BatchNorm2d(int64_t channels, double momentum, double eps)
+    : weight(Tensor::full({channels}, 1.0)),
+      bias(Tensor::zeros({channels})),
+      runningMean(Tensor::zeros({channels})),
+      runningVar(Tensor::full({channels}, 1.0)),
+      numBatchesTracked(Tensor::zeros({}, DType::kS64)),
+      momentum(momentum),
+      eps(eps) {
+  registerParameter("weight", &weight);
+  registerParameter("bias", &bias);
+  registerBuffer("running_mean", &runningMean);
+  registerBuffer("running_var", &runningVar);
+  registerBuffer("num_batches_tracked", &numBatchesTracked);
+}
+
+Variable BatchNorm2d::forward(const Variable& x) {
+  if (isTraining()) numBatchesTracked.data<int64_t>()[0]++;
+  return batchNorm2d(x, weight, bias, BatchNormState{runningMean, runningVar, momentum, eps}, isTraining());
+}
+
+Variable Flatten::forward(const Variable& x) { return flatten(x); }
+
+Variable Dropout::forward(const Variable& x) {
+  if (!isTraining() || p_ == 0.0) return x;
+  return dropout(x, p_, random_.nextU64());
+}
+
+void Sequential::append(std::shared_ptr<Module> module) {
+  registerModule(std::to_string(modules_.size()), module);
+  modules_.push_back(std::move(module));
+}
+
+Variable Sequential::forward(const Variable& x) {
+  Variable out = x;
+  for (auto& module : modules_) out = module->forward(out);
+  return out;
+}
+
+}  // namespace fgq

@@ -1,0 +1,17 @@
+#pragma once
+// torchvision's AlexNet: features (5 convs, 3 max pools), avgpool to 6x6, classifier (dropout, 3 linears).
+#include "layers/Modules.h"
+#include "layers/models/Models.h"
+
+namespace fgq {
+
+class AlexNet : public Module {
+ public:
+  explicit AlexNet(const ModelOptions& options);
+  Variable forward(const Variable& x) override;
+
+ private:
+  std::shared_ptr<Sequential> features_, classifier_;
+};
+
+}  // namespace fgq

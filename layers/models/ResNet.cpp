@@ -1,0 +1,97 @@
+#include "layers/models/ResNet.h"
+
+#include <cmath>
+
+#include "autograd/Functions.h"
+
+namespace fgq {
+namespace {
+
+// torchvision initializes ResNet convs with kaiming_normal_(mode="fan_out", nonlinearity="relu").
+std::shared_ptr<Conv2d> makeConv(int64_t in, int64_t out, int64_t kernel, int64_t stride, Random& random) {
+  const int64_t padding = kernel / 2;
+  auto conv = std::make_shared<Conv2d>(
+      Conv2dOptions{in, out, kernel, Conv2dParams{{stride, stride}, {padding, padding}}, false}, random);
+  random.fillNormal(conv->weight.tensor(), 0.0, std::sqrt(2.0 / static_cast<double>(out * kernel * kernel)));
+  return conv;
+}
+
+std::shared_ptr<Sequential> makeDownsample(int64_t in, int64_t out, int64_t stride, Random& random) {
+  if (stride == 1 && in == out) return nullptr;
+  auto downsample = std::make_shared<Sequential>();
+  downsample->append(makeConv(in, out, 1, stride, random));
+  downsample->append(std::make_shared<BatchNorm2d>(out));
+  return downsample;
+}
+
+}  // namespace
+
+BasicBlock::BasicBlock(int64_t in, int64_t channels, int64_t stride, Random& random) {
+  conv1_ = registerModule("conv1", makeConv(in, channels, 3, stride, random));
+  bn1_ = registerModule("bn1", std::make_shared<BatchNorm2d>(channels));
+  conv2_ = registerModule("conv2", makeConv(channels, channels, 3, 1, random));
+  bn2_ = registerModule("bn2", std::make_shared<BatchNorm2d>(channels));
+  if (auto d = makeDownsample(in, channels, stride, random)) downsample_ = registerModule("downsample", d);
+}
+
+Variable BasicBlock::forward(const Variable& x) {
+  Variable out = relu(bn1_->forward(conv1_->forward(x)));
+  out = bn2_->forward(conv2_->forward(out));
+  return relu(add(out, downsample_ ? downsample_->forward(x) : x));
+}
+
+Bottleneck::Bottleneck(int64_t in, int64_t channels, int64_t stride, Random& random) {
+  const int64_t out = channels * kExpansion;
+  conv1_ = registerModule("conv1", makeConv(in, channels, 1, 1, random));
+  bn1_ = registerModule("bn1", std::make_shared<BatchNorm2d>(channels));
+  conv2_ = registerModule("conv2", makeConv(channels, channels, 3, stride, random));
+  bn2_ = registerModule("bn2", std::make_shared<BatchNorm2d>(channels));
+  conv3_ = registerModule("conv3", makeConv(channels, out, 1, 1, random));
+  bn3_ = registerModule("bn3", std::make_shared<BatchNorm2d>(out));
+  if (auto d = makeDownsample(in, out, stride, random)) downsample_ = registerModule("downsample", d);
+}
+
+Variable Bottleneck::forward(const Variable& x) {
+  Variable out = relu(bn1_->forward(conv1_->forward(x)));
+  out = relu(bn2_->forward(conv2_->forward(out)));
+  out = bn3_->forward(conv3_->forward(out));
+  return relu(add(out, downsample_ ? downsample_->forward(x) : x));
+}
+
+ResNet::ResNet(const ResNetSpec& spec, const ModelOptions& o) {
+  FGQ_CHECK(o.inChannels > 0 && o.numClasses > 0, "resnet with " << o.inChannels << " input channels and "
+                                                                  << o.numClasses << " classes");
+  const int64_t minInput = spec.imagenetStem ? 32 : 8;
+  FGQ_CHECK(o.inputSize >= minInput, "resnet input size " << o.inputSize << " is below the minimum " << minInput);
+  Random random(o.seed);
+  const int64_t stemWidth = spec.widths.front();
+  conv1_ = registerModule("conv1", spec.imagenetStem ? makeConv(o.inChannels, stemWidth, 7, 2, random)
+                                                     : makeConv(o.inChannels, stemWidth, 3, 1, random));
+  bn1_ = registerModule("bn1", std::make_shared<BatchNorm2d>(stemWidth));
+  if (spec.imagenetStem) maxpool_ = std::make_shared<MaxPool2d>(Pool2dParams{{3, 3}, {2, 2}, {1, 1}});
+
+  const int64_t expansion = spec.bottleneck ? Bottleneck::kExpansion : BasicBlock::kExpansion;
+  int64_t in = stemWidth;
+  for (size_t s = 0; s < spec.blocks.size(); ++s) {
+    auto stage = std::make_shared<Sequential>();
+    for (int64_t b = 0; b < spec.blocks[s]; ++b) {
+      const int64_t stride = (b == 0 && s > 0) ? 2 : 1;
+      if (spec.bottleneck)
+        stage->append(std::make_shared<Bottleneck>(in, spec.widths[s], stride, random));
+      else
+        stage->append(std::make_shared<BasicBlock>(in, spec.widths[s], stride, random));
+      in = spec.widths[s] * expansion;
+    }
+    stages_.push_back(registerModule("layer" + std::to_string(s + 1), stage));
+  }
+  fc_ = registerModule("fc", std::make_shared<Linear>(in, o.numClasses, random));
+}
+
+Variable ResNet::forward(const Variable& x) {
+  Variable out = relu(bn1_->forward(conv1_->forward(x)));
+  if (maxpool_) out = maxpool_->forward(out);
+  for (auto& stage : stages_) out = stage->forward(out);
+  return fc_->forward(flatten(adaptiveAvgPool2d(out, 1, 1)));
+}
+
+}  // namespace fgq

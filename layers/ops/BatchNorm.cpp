@@ -1,0 +1,121 @@
+// batchNorm2d on oneDNN batch-normalization primitives, in whatever layout the input arrives in.
+#include "layers/onednn/Context.h"
+#include "layers/onednn/PrimitiveCache.h"
+#include "layers/ops/Ops.h"
+#include "layers/reference/Dispatch.h"
+#include "layers/reference/Reference.h"
+
+namespace fgq {
+namespace {
+
+using namespace dnnl;
+
+struct BatchNormPrimitives {
+  batch_normalization_forward::primitive_desc forwardPd;
+  batch_normalization_forward forward;
+  batch_normalization_backward::primitive_desc backwardPd;
+  batch_normalization_backward backward;
+};
+
+// batchStats: normalize with the batch's statistics (else the given ones); withBackward: build backward.
+const BatchNormPrimitives& batchNormPrimitives(const memory::desc& data, double eps, bool batchStats, bool withBackward) {
+  static onednn::PrimitiveCache<BatchNormPrimitives> cache;
+  const std::string key = onednn::descKey(data) + std::to_string(eps) + (batchStats ? "b" : "g") + (withBackward ? "t" : "i");
+  return cache.get(key, [&] {
+    auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
+    if (!batchStats) flags = flags | normalization_flags::use_global_stats;
+    const auto prop = withBackward || batchStats ? prop_kind::forward_training : prop_kind::forward_inference;
+    const auto attr = onednn::defaultAttr();
+    BatchNormPrimitives b;
+    b.forwardPd = batch_normalization_forward::primitive_desc(
+        batch_normalization_forward::desc(prop, data, static_cast<float>(eps), flags), attr, onednn::engine());
+    b.forward = onednn::createPrimitive<batch_normalization_forward>(b.forwardPd);
+    if (!withBackward) return b;
+    b.backwardPd = batch_normalization_backward::primitive_desc(
+        batch_normalization_backward::desc(prop_kind::backward, data, data, static_cast<float>(eps), flags), attr,
+        onednn::engine(), b.forwardPd);
+    b.backward = onednn::createPrimitive<batch_normalization_backward>(b.backwardPd);
+    return b;
+  });
+}
+
+// running = (1 - momentum) * running + momentum * batch; the variance enters unbiased, as in PyTorch.
+void updateRunningStats(BatchNormState& state, const Tensor& mean, const Tensor& variance, int64_t count) {
+  const double unbias = count > 1 ? static_cast<double>(count) / static_cast<double>(count - 1) : 1.0;
+  reference::visitFloat(state.runningMean.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const Tensor m = mean.to(dtypeOf<T>()), v = variance.to(dtypeOf<T>());
+    T* rm = state.runningMean.data<T>();
+    T* rv = state.runningVar.data<T>();
+    const T momentum = static_cast<T>(state.momentum);
+    for (int64_t c = 0; c < m.numel(); ++c) {
+      rm[c] = (1 - momentum) * rm[c] + momentum * m.data<T>()[c];
+      rv[c] = (1 - momentum) * rv[c] + momentum * static_cast<T>(v.data<T>()[c] * unbias);
+    }
+  });
+}
+
+Variable batchNormReference(const Variable& x, const Variable& gamma, const Variable& beta, BatchNormState& state,
+                            bool training) {
+  const double eps = state.eps;
+  auto r = training ? reference::batchNormForward(x.tensor(), gamma.tensor(), beta.tensor(), nullptr, nullptr, eps)
+                    : reference::batchNormForward(x.tensor(), gamma.tensor(), beta.tensor(), &state.runningMean,
+                                                  &state.runningVar, eps);
+  if (training) updateRunningStats(state, r.mean, r.variance, x.tensor().numel() / x.shape()[1]);
+  return Variable(r.y, {x, gamma, beta},
+                  [mean = r.mean, variance = r.variance, eps, training](std::vector<Variable>& in, const Tensor& gy) {
+                    auto g = reference::batchNormBackward(gy, in[0].tensor(), in[1].tensor(), mean, variance, eps, training);
+                    in[0].addGrad(g.gx);
+                    in[1].addGrad(g.gGamma);
+                    in[2].addGrad(g.gBeta);
+                  });
+}
+
+}  // namespace
+
+Variable batchNorm2d(const Variable& x, const Variable& gamma, const Variable& beta, BatchNormState state, bool training) {
+  const Shape& xs = x.shape();
+  FGQ_CHECK(xs.rank() == 4, "batch_norm2d needs input [N, C, H, W], found " << xs.str());
+  const Shape channels{xs[1]};
+  for (const Tensor* t : std::initializer_list<const Tensor*>{&gamma.tensor(), &beta.tensor(), &state.runningMean, &state.runningVar})
+    FGQ_CHECK(t->shape() == channels, "batch_norm2d over " << xs.str() << " needs parameters and statistics of shape "
+                                                           << channels.str() << ", found " << t->shape().str());
+  if (x.dtype() == DType::kF64) return batchNormReference(x, gamma, beta, state, training);
+
+  const bool withBackward = gradEnabled() && (x.requiresGrad() || gamma.requiresGrad() || beta.requiresGrad());
+  const Tensor src = x.tensor();
+  const memory::desc data = onednn::descOf(src);
+  const BatchNormPrimitives& b = batchNormPrimitives(data, state.eps, training, withBackward);
+  Tensor dst = onednn::emptyLike(xs, data);
+  Tensor mean = training ? Tensor::empty(channels) : state.runningMean.clone();
+  Tensor variance = training ? Tensor::empty(channels) : state.runningVar.clone();
+  onednn::execute(b.forward, b.forwardPd.scratchpad_desc(),
+                  {{DNNL_ARG_SRC, onednn::memoryOf(src)},
+                   {DNNL_ARG_DST, onednn::memoryOf(dst)},
+                   {DNNL_ARG_SCALE, onednn::memoryOf(gamma.tensor())},
+                   {DNNL_ARG_SHIFT, onednn::memoryOf(beta.tensor())},
+                   {DNNL_ARG_MEAN, onednn::memoryOf(mean)},
+                   {DNNL_ARG_VARIANCE, onednn::memoryOf(variance)}});
+  if (training) updateRunningStats(state, mean, variance, x.tensor().numel() / xs[1]);
+  if (!withBackward) return Variable(dst);
+
+  return Variable(dst, {x, gamma, beta}, [&b, src, mean, variance, data](std::vector<Variable>& in, const Tensor& gy) {
+    const Tensor diffDst = onednn::toDesc(gy, data);
+    Tensor diffSrc = onednn::emptyLike(in[0].shape(), data);
+    Tensor diffScale = Tensor::empty(in[1].shape()), diffShift = Tensor::empty(in[2].shape());
+    onednn::execute(b.backward, b.backwardPd.scratchpad_desc(),
+                    {{DNNL_ARG_SRC, onednn::memoryOf(src)},
+                     {DNNL_ARG_MEAN, onednn::memoryOf(mean)},
+                     {DNNL_ARG_VARIANCE, onednn::memoryOf(variance)},
+                     {DNNL_ARG_DIFF_DST, onednn::memoryOf(diffDst)},
+                     {DNNL_ARG_SCALE, onednn::memoryOf(in[1].tensor())},
+                     {DNNL_ARG_DIFF_SRC, onednn::memoryOf(diffSrc)},
+                     {DNNL_ARG_DIFF_SCALE, onednn::memoryOf(diffScale)},
+                     {DNNL_ARG_DIFF_SHIFT, onednn::memoryOf(diffShift)}});
+    in[0].addGrad(diffSrc);
+    in[1].addGrad(diffScale);
+    in[2].addGrad(diffShift);
+  });
+}
+
+}  // namespace fgq
