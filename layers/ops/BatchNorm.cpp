@@ -109,6 +109,7 @@ Variable batchNorm2d(const Variable& x, const Variable& gamma, const Variable& b
                      {DNNL_ARG_VARIANCE, onednn::memoryOf(variance)},
                      {DNNL_ARG_DIFF_DST, onednn::memoryOf(diffDst)},
                      {DNNL_ARG_SCALE, onednn::memoryOf(in[1].tensor())},
+                     {DNNL_ARG_SHIFT, onednn::memoryOf(in[2].tensor())},  // the backward primitive asks for it too
                      {DNNL_ARG_DIFF_SRC, onednn::memoryOf(diffSrc)},
                      {DNNL_ARG_DIFF_SCALE, onednn::memoryOf(diffScale)},
                      {DNNL_ARG_DIFF_SHIFT, onednn::memoryOf(diffShift)}});
