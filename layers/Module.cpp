@@ -2,7 +2,10 @@
 
 namespace fgq {
 namespace {
-std::string join(const std::string& prefix, const std::string& name) { return prefix.empty() ? name : prefix + "." + name; }
+std::string join(const std::string& prefix, const std::string& name) {
+  if (prefix.empty() || name.empty()) return prefix + name;
+  return prefix + "." + name;
+}
 }  // namespace
 
 void Module::registerParameter(const std::string& name, Variable* parameter) {
