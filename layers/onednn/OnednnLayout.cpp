@@ -1,5 +1,6 @@
 #include "layers/onednn/OnednnLayout.h"
 
+#include <atomic>
 #include <map>
 #include <mutex>
 
@@ -34,6 +35,12 @@ std::shared_ptr<const Layout> layoutFor(const dnnl::memory::desc& desc, const Sh
   return layout;
 }
 
+namespace {
+std::atomic<int64_t> gReorders{0};
+}
+
+int64_t reordersExecuted() { return gReorders.load(); }
+
 void reorder(const dnnl::memory::desc& srcDesc, const void* src, const dnnl::memory::desc& dstDesc, void* dst) {
   struct Entry {
     dnnl::reorder primitive;
@@ -44,6 +51,7 @@ void reorder(const dnnl::memory::desc& srcDesc, const void* src, const dnnl::mem
     dnnl::reorder::primitive_desc pd(engine(), srcDesc, engine(), dstDesc, defaultAttr());
     return Entry{createPrimitive<dnnl::reorder>(pd), pd.scratchpad_desc()};
   });
+  gReorders++;
   execute(entry.primitive, entry.scratchpad,
           {{DNNL_ARG_FROM, dnnl::memory(srcDesc, engine(), const_cast<void*>(src))},
            {DNNL_ARG_TO, dnnl::memory(dstDesc, engine(), dst)}});

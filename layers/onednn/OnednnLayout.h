@@ -28,5 +28,7 @@ class OnednnLayout : public Layout {
 std::shared_ptr<const Layout> layoutFor(const dnnl::memory::desc& desc, const Shape& shape, DType dtype);
 // Reorders between two descriptors of the same logical tensor (cached primitives).
 void reorder(const dnnl::memory::desc& srcDesc, const void* src, const dnnl::memory::desc& dstDesc, void* dst);
+// How many reorders have run in this process (tests use it to prove a layer chain does none).
+int64_t reordersExecuted();
 
 }  // namespace fgq::onednn

@@ -164,6 +164,16 @@ def write_forward(name, model, x):
     safetensors_io.save(os.path.join(HERE, name + "_forward.safetensors"), {"input": x.numpy(), "logits": logits.numpy()})
 
 
+def write_state_dict_shapes():
+    import json
+    shapes = {}
+    for name in ["resnet18", "resnet34", "resnet50", "resnet101", "alexnet"]:
+        model = getattr(torchvision.models, name)()
+        shapes[name] = {k: list(v.shape) for k, v in model.state_dict().items()}
+    with open(os.path.join(HERE, "torchvision_state_dicts.json"), "w") as f:
+        json.dump(shapes, f, indent=0, sort_keys=True)
+
+
 def check_fgq(path):
     tensors = safetensors_io.load(path)
     x, fgq_logits = tensors.pop("__input"), tensors.pop("__logits")
@@ -184,6 +194,7 @@ def main():
     torch.set_num_threads(2)
     if args.check_fgq:
         return check_fgq(args.check_fgq)
+    write_state_dict_shapes()
     write_resnet20()
     write_resnet18()
     x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(3))
