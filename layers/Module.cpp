@@ -46,6 +46,11 @@ std::vector<std::pair<std::string, Tensor*>> Module::namedBuffers() const {
   return out;
 }
 
+void Module::reseed(uint64_t seed) {
+  uint64_t index = 0;
+  for (auto& [name, module] : namedModules()) module->reseedSelf(seed * 0x9e3779b97f4a7c15ULL + ++index);
+}
+
 void Module::zeroGrad() {
   for (auto& parameter : parameters()) parameter.zeroGrad();
 }

@@ -32,6 +32,9 @@ class Module {
   std::vector<std::pair<std::string, Tensor*>> namedBuffers() const;
   std::vector<std::pair<std::string, Module*>> namedModules() const;  // descendants, depth first, "" is this
   void zeroGrad();
+  // Reseeds every random layer (dropout) below this module from one seed, so a step's randomness is a
+  // function of the seed the training loop passes, and a resumed run repeats it exactly.
+  void reseed(uint64_t seed);
 
   // Parameters and buffers by name. The tensors share storage with the module.
   std::map<std::string, Tensor> stateDict() const;
@@ -40,6 +43,7 @@ class Module {
   void loadStateDict(const std::map<std::string, Tensor>& dict, const std::string& source);
 
  protected:
+  virtual void reseedSelf(uint64_t seed) {}
   void registerParameter(const std::string& name, Variable* parameter);
   void registerBuffer(const std::string& name, Tensor* buffer);
   template <typename M>

@@ -79,6 +79,9 @@ class Dropout : public Module {
   Dropout(double p, Random& random) : p_(p), random_(random.nextU64()) {}
   Variable forward(const Variable& x) override;
 
+ protected:
+  void reseedSelf(uint64_t seed) override { random_.reseed(seed); }
+
  private:
   double p_;
   Random random_;

@@ -36,4 +36,14 @@ void Sgd::step() {
   }
 }
 
+std::map<std::string, Tensor> Sgd::state() const {
+  std::map<std::string, Tensor> out;
+  saveSlots(out, "momentum_buffer", buffers_);
+  return out;
+}
+
+void Sgd::loadState(const std::map<std::string, Tensor>& state, const std::string& source) {
+  loadSlots(state, "momentum_buffer", buffers_, source);
+}
+
 }  // namespace fgq

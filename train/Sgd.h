@@ -18,7 +18,8 @@ class Sgd : public Optimizer {
  public:
   Sgd(std::vector<Variable> parameters, const SgdOptions& options);
   void step() override;
-  const std::vector<Tensor>& momentumBuffers() const { return buffers_; }  // undefined until first used
+  std::map<std::string, Tensor> state() const override;
+  void loadState(const std::map<std::string, Tensor>& state, const std::string& source) override;
 
  private:
   SgdOptions options_;

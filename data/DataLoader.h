@@ -1,0 +1,61 @@
+#pragma once
+// Batches from a Dataset, assembled by a background thread a few batches ahead of the training step.
+// The order of an epoch is a permutation drawn from (seed, epoch), and each example's augmentation
+// from (seed, epoch, index): an epoch can start at any step and yield exactly the batches an
+// uninterrupted epoch would have, which is how --resume reproduces a run bit for bit.
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "data/Dataset.h"
+
+namespace fgq {
+
+struct Batch {
+  Tensor images;  // [B, C, H, W] f32
+  Tensor labels;  // [B] s64
+};
+
+struct LoaderOptions {
+  int64_t batchSize = 128;
+  bool shuffle = true;
+  bool dropLast = true;  // full batches only (fixed shapes for batch norm and the primitive cache)
+  uint64_t seed = 0;
+  int64_t prefetch = 2;   // batches assembled ahead
+  int64_t limit = -1;     // use only the first `limit` examples (-1: all)
+};
+
+class DataLoader {
+ public:
+  DataLoader(const Dataset& dataset, LoaderOptions options);
+  ~DataLoader();
+  DataLoader(const DataLoader&) = delete;
+  DataLoader& operator=(const DataLoader&) = delete;
+
+  int64_t stepsPerEpoch() const;
+  int64_t examples() const;  // examples an epoch uses
+  // Begins producing the batches of `epoch` from step `firstStep` on.
+  void startEpoch(int64_t epoch, int64_t firstStep = 0);
+  // The next batch of the epoch, or nothing at its end. Rethrows a failure of the producer (a corrupt
+  // image, say) here, on the caller's thread.
+  std::optional<Batch> next();
+
+ private:
+  void stop();
+  void produce(std::vector<int64_t> order, int64_t epoch, int64_t firstStep);
+  Batch assemble(const std::vector<int64_t>& indices, int64_t epoch) const;
+
+  const Dataset& dataset_;
+  LoaderOptions options_;
+  std::thread worker_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Batch> ready_;
+  bool finished_ = true, stopping_ = false;
+  std::exception_ptr failure_;
+};
+
+}  // namespace fgq

@@ -1,0 +1,65 @@
+#include "data/FashionMnist.h"
+
+#include <filesystem>
+#include <zlib.h>
+
+#include "core/Error.h"
+
+namespace fgq {
+
+std::vector<int64_t> readIdx(const std::string& path, int expectedDims, std::vector<uint8_t>& data) {
+  if (!std::filesystem::exists(path)) throw Error(path + ": file not found");
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (!file) throw Error(path + ": cannot open");
+  std::unique_ptr<gzFile_s, int (*)(gzFile)> guard(file, gzclose);
+  auto readExactly = [&](void* dst, size_t bytes) {
+    const int got = gzread(file, dst, static_cast<unsigned>(bytes));
+    if (got != static_cast<int>(bytes)) throw Error(path + ": truncated or corrupt IDX file");
+  };
+  uint8_t header[4];
+  readExactly(header, 4);
+  // IDX: two zero bytes, type 0x08 (unsigned byte), number of dimensions.
+  if (header[0] != 0 || header[1] != 0 || header[2] != 0x08 || header[3] != expectedDims)
+    throw Error(path + ": not an IDX file of u8 with " + std::to_string(expectedDims) + " dimensions");
+  std::vector<int64_t> dims;
+  int64_t total = 1;
+  for (int i = 0; i < expectedDims; ++i) {
+    uint8_t b[4];
+    readExactly(b, 4);
+    dims.push_back((int64_t{b[0]} << 24) | (int64_t{b[1]} << 16) | (int64_t{b[2]} << 8) | b[3]);
+    total *= dims.back();
+  }
+  data.resize(total);
+  readExactly(data.data(), data.size());
+  return dims;
+}
+
+FashionMnist::FashionMnist(const std::string& root, const std::string& split, TransformOptions transforms)
+    : split_(split), transforms_(std::move(transforms)) {
+  FGQ_CHECK(split == "train" || split == "test", "Fashion-MNIST split must be train or test, found '" << split << "'");
+  if (!std::filesystem::is_directory(root))
+    throw Error(root + ": Fashion-MNIST directory not found (install dataset-fashion-mnist, or set data.root)");
+  const std::string prefix = root + "/" + (split == "train" ? "train" : "t10k");
+  const auto imageDims = readIdx(prefix + "-images-idx3-ubyte.gz", 3, pixels_);
+  const auto labelDims = readIdx(prefix + "-labels-idx1-ubyte.gz", 1, labels_);
+  if (imageDims[0] != labelDims[0])
+    throw Error(prefix + ": " + std::to_string(imageDims[0]) + " images but " + std::to_string(labelDims[0]) + " labels");
+  count_ = imageDims[0];
+  rows_ = imageDims[1];
+  cols_ = imageDims[2];
+  for (uint8_t label : labels_)
+    if (label >= 10) throw Error(prefix + "-labels-idx1-ubyte.gz: label " + std::to_string(label) + " outside 0..9");
+}
+
+Example FashionMnist::get(int64_t index, Random& random) const {
+  FGQ_CHECK(index >= 0 && index < count_, "Fashion-MNIST index " << index << " outside [0, " << count_ << ")");
+  const cv::Mat image(static_cast<int>(rows_), static_cast<int>(cols_), CV_8UC1,
+                      const_cast<uint8_t*>(pixels_.data() + index * rows_ * cols_));
+  return {applyTransforms(image, transforms_, random), labels_[index]};
+}
+
+std::string FashionMnist::describe() const {
+  return "fashion_mnist " + split_ + " (" + std::to_string(count_) + " images)";
+}
+
+}  // namespace fgq

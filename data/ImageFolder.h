@@ -1,0 +1,48 @@
+#pragma once
+// Images in class subfolders (root/CLASS/*.jpg, classes sorted by name, as torchvision's ImageFolder),
+// or, for unlabeled calibration sets, directly in root (labels -1). Decoded with OpenCV to RGB (or
+// gray when `channels` is 1). A file that cannot be decoded is an error naming it, or, with
+// skipBadImages, a warning and the next readable image in its place.
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <vector>
+
+#include "data/Dataset.h"
+#include "data/Transforms.h"
+
+namespace fgq {
+
+struct ImageFolderOptions {
+  int64_t channels = 3;
+  bool skipBadImages = false;
+};
+
+class ImageFolder : public Dataset {
+ public:
+  ImageFolder(const std::string& root, TransformOptions transforms, ImageFolderOptions options = {});
+  int64_t size() const override { return static_cast<int64_t>(files_.size()); }
+  Example get(int64_t index, Random& random) const override;
+  int64_t numClasses() const override { return static_cast<int64_t>(classes_.size()); }
+  std::string describe() const override;
+  const std::vector<std::string>& classes() const { return classes_; }
+  const std::string& path(int64_t index) const { return files_[index].path; }
+
+ private:
+  struct File {
+    std::string path;
+    int64_t label;
+  };
+  std::string root_;
+  std::vector<std::string> classes_;
+  std::vector<File> files_;
+  TransformOptions transforms_;
+  ImageFolderOptions options_;
+  mutable std::mutex warnedMutex_;
+  mutable std::set<int64_t> warned_;
+};
+
+bool isImageFile(const std::string& path);
+
+}  // namespace fgq

@@ -1,0 +1,48 @@
+#include "train/Evaluate.h"
+
+#include "layers/ops/Ops.h"
+
+namespace fgq {
+
+TopK countCorrect(const Tensor& logitsIn, const Tensor& labels) {
+  const Tensor logits = logitsIn.plain();
+  const int64_t n = logits.dim(0), k = logits.dim(1);
+  TopK out;
+  for (int64_t i = 0; i < n; ++i) {
+    const float* row = logits.data<float>() + i * k;
+    const int64_t label = labels.data<int64_t>()[i];
+    int64_t above = 0;  // classes scored higher than the label (ties count against it)
+    for (int64_t j = 0; j < k; ++j)
+      if (j != label && row[j] >= row[label]) ++above;
+    out.top1 += above == 0;
+    out.top5 += above < 5;
+  }
+  return out;
+}
+
+EvalResult evaluate(Module& model, DataLoader& loader) {
+  const bool wasTraining = model.isTraining();
+  model.eval();
+  NoGradGuard noGrad;
+  EvalResult r;
+  int64_t top1 = 0, top5 = 0;
+  double lossSum = 0;
+  loader.startEpoch(0);
+  while (auto batch = loader.next()) {
+    const Variable logits = model(Variable(batch->images));
+    const int64_t n = batch->images.dim(0);
+    lossSum += crossEntropy(logits, batch->labels).tensor().itemAsDouble() * static_cast<double>(n);
+    const TopK c = countCorrect(logits.tensor(), batch->labels);
+    top1 += c.top1;
+    top5 += c.top5;
+    r.examples += n;
+  }
+  model.train(wasTraining);
+  FGQ_CHECK(r.examples > 0, "evaluation saw no examples");
+  r.top1 = 100.0 * static_cast<double>(top1) / static_cast<double>(r.examples);
+  r.top5 = 100.0 * static_cast<double>(top5) / static_cast<double>(r.examples);
+  r.loss = lossSum / static_cast<double>(r.examples);
+  return r;
+}
+
+}  // namespace fgq

@@ -1,0 +1,22 @@
+#pragma once
+// Top-1 / Top-5 accuracy and mean cross-entropy of a model over every batch a loader yields (eval
+// mode, no gradients). Top-5 is reported only for more than 5 classes.
+#include "data/DataLoader.h"
+#include "layers/Module.h"
+
+namespace fgq {
+
+struct EvalResult {
+  double top1 = 0, top5 = 0, loss = 0;  // accuracies in percent
+  int64_t examples = 0;
+};
+
+EvalResult evaluate(Module& model, DataLoader& loader);
+
+// Counts of correct predictions in one batch: logits [N, K], labels [N].
+struct TopK {
+  int64_t top1 = 0, top5 = 0;
+};
+TopK countCorrect(const Tensor& logits, const Tensor& labels);
+
+}  // namespace fgq

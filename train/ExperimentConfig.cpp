@@ -1,0 +1,145 @@
+#include "train/ExperimentConfig.h"
+
+#include <cmath>
+
+#include "data/FashionMnist.h"
+
+namespace fgq {
+namespace {
+
+TransformOptions parseTransforms(const ConfigNode& node, const std::vector<double>& mean, const std::vector<double>& std) {
+  TransformOptions t;
+  t.resize = node.optional<int64_t>("resize");
+  t.centerCrop = node.optional<int64_t>("center_crop");
+  if (node.has("random_resized_crop")) {
+    const ConfigNode c = node.child("random_resized_crop");
+    RandomResizedCrop r;
+    r.size = c.require<int64_t>("size");
+    const auto scale = c.get<std::vector<double>>("scale", {0.08, 1.0});
+    const auto ratio = c.get<std::vector<double>>("ratio", {3.0 / 4.0, 4.0 / 3.0});
+    if (scale.size() != 2 || scale[0] <= 0 || scale[0] > scale[1] || scale[1] > 1) c.fail("scale", "expected [min, max] in (0, 1]");
+    if (ratio.size() != 2 || ratio[0] <= 0 || ratio[0] > ratio[1]) c.fail("ratio", "expected [min, max] with 0 < min <= max");
+    r.minScale = scale[0];
+    r.maxScale = scale[1];
+    r.minRatio = ratio[0];
+    r.maxRatio = ratio[1];
+    t.randomResizedCrop = r;
+  }
+  if (node.has("random_crop")) {
+    const ConfigNode c = node.child("random_crop");
+    t.randomCrop = RandomCrop{c.require<int64_t>("size"), c.get<int64_t>("padding", 0)};
+    if (t.randomCrop->size <= 0 || t.randomCrop->padding < 0) c.fail("size", "expected size > 0 and padding >= 0");
+  }
+  t.horizontalFlip = node.get<bool>("hflip", false);
+  t.mean = mean;
+  t.std = std;
+  return t;
+}
+
+}  // namespace
+
+Experiment parseExperiment(const ConfigNode& root) {
+  Experiment e;
+  e.name = root.require<std::string>("name");
+
+  const ConfigNode model = root.child("model");
+  e.model.arch = model.require<std::string>("arch");
+  e.model.options.inChannels = model.get<int64_t>("in_channels", 3);
+  e.model.options.numClasses = model.require<int64_t>("num_classes");
+  e.model.options.inputSize = model.get<int64_t>("input_size", 224);
+  e.model.options.seed = static_cast<uint64_t>(model.get<int64_t>("init_seed", 0));
+  e.model.weights = model.get<std::string>("weights", "");
+  const auto names = modelNames();
+  if (std::find(names.begin(), names.end(), e.model.arch) == names.end()) {
+    std::string known;
+    for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+    model.fail("arch", "unknown model '" + e.model.arch + "' (known: " + known + ")");
+  }
+
+  const ConfigNode data = root.child("data");
+  e.data.dataset = data.require<std::string>("dataset");
+  if (e.data.dataset == "fashion_mnist") {
+    e.data.root = data.get<std::string>("root", kFashionMnistDefaultRoot);
+  } else if (e.data.dataset == "image_folder") {
+    e.data.trainRoot = data.require<std::string>("train_root");
+    e.data.evalRoot = data.require<std::string>("eval_root");
+  } else {
+    data.fail("dataset", "unknown dataset '" + e.data.dataset + "' (expected fashion_mnist or image_folder)");
+  }
+  const std::string onBad = data.get<std::string>("on_bad_image", "error");
+  if (onBad != "error" && onBad != "skip") data.fail("on_bad_image", "expected \"error\" or \"skip\", found \"" + onBad + "\"");
+  e.data.skipBadImages = onBad == "skip";
+  e.data.limitTrain = data.get<int64_t>("limit_train", -1);
+  e.data.limitEval = data.get<int64_t>("limit_eval", -1);
+  const ConfigNode normalize = data.child("normalize");
+  const auto mean = normalize.get<std::vector<double>>("mean", {});
+  const auto std = normalize.get<std::vector<double>>("std", {});
+  if (mean.size() != std.size()) normalize.fail("std", "needs as many values as mean");
+  for (double s : std)
+    if (s <= 0) normalize.fail("std", "values must be positive");
+  e.data.trainTransforms = parseTransforms(data.child("train_transforms"), mean, std);
+  e.data.evalTransforms = parseTransforms(data.child("eval_transforms"), mean, std);
+
+  const ConfigNode train = root.child("train");
+  e.train.epochs = train.require<int64_t>("epochs");
+  e.train.batchSize = train.get<int64_t>("batch_size", 128);
+  e.train.evalBatchSize = train.get<int64_t>("eval_batch_size", 500);
+  e.train.seed = static_cast<uint64_t>(train.get<int64_t>("seed", 0));
+  e.train.labelSmoothing = train.get<double>("label_smoothing", 0.0);
+  e.train.checkpointEverySteps = train.get<int64_t>("checkpoint_every_steps", 500);
+  if (e.train.epochs < 0) train.fail("epochs", "must be >= 0");
+  if (e.train.batchSize <= 0) train.fail("batch_size", "must be positive");
+  if (e.train.evalBatchSize <= 0) train.fail("eval_batch_size", "must be positive");
+  if (e.train.checkpointEverySteps <= 0) train.fail("checkpoint_every_steps", "must be positive");
+  if (e.train.labelSmoothing < 0 || e.train.labelSmoothing >= 1) train.fail("label_smoothing", "must be in [0, 1)");
+
+  const ConfigNode opt = root.child("optimizer");
+  e.optimizer.type = opt.get<std::string>("type", "sgd");
+  e.optimizer.lr = opt.require<double>("lr");
+  e.optimizer.weightDecay = opt.get<double>("weight_decay", 0.0);
+  if (e.optimizer.type == "sgd") {
+    e.optimizer.momentum = opt.get<double>("momentum", 0.0);
+    e.optimizer.dampening = opt.get<double>("dampening", 0.0);
+    e.optimizer.nesterov = opt.get<bool>("nesterov", false);
+  } else if (e.optimizer.type == "adam" || e.optimizer.type == "adamw") {
+    e.optimizer.betas = opt.get<std::vector<double>>("betas", {0.9, 0.999});
+    e.optimizer.eps = opt.get<double>("eps", 1e-8);
+    if (e.optimizer.betas.size() != 2) opt.fail("betas", "expected [beta1, beta2]");
+  } else {
+    opt.fail("type", "unknown optimizer '" + e.optimizer.type + "' (expected sgd, adam or adamw)");
+  }
+
+  const ConfigNode schedule = root.child("schedule");
+  e.schedule.type = schedule.get<std::string>("type", "constant");
+  e.schedule.warmupEpochs = schedule.get<double>("warmup_epochs", 0.0);
+  if (e.schedule.type == "step") e.schedule.stepSize = schedule.require<double>("step_size");
+  if (e.schedule.type == "multistep") e.schedule.milestones = schedule.require<std::vector<double>>("milestones");
+  if (e.schedule.type == "step" || e.schedule.type == "multistep") e.schedule.gamma = schedule.get<double>("gamma", 0.1);
+  if (e.schedule.type == "cosine") e.schedule.minLr = schedule.get<double>("min_lr", 0.0);
+  try {
+    makeSchedule(e, 1000).validate();  // any realistic epoch length: only the numbers are checked
+  } catch (const Error& error) {
+    schedule.fail("type", error.what());
+  }
+
+  e.outputDir = root.child("output").get<std::string>("dir", "runs/" + e.name);
+  root.finish();
+  e.resolved = root.resolved();
+  return e;
+}
+
+LrSchedule makeSchedule(const Experiment& e, int64_t stepsPerEpoch) {
+  auto steps = [&](double epochs) { return static_cast<int64_t>(std::llround(epochs * static_cast<double>(stepsPerEpoch))); };
+  LrSchedule s;
+  s.type = e.schedule.type;
+  s.baseLr = e.optimizer.lr;
+  s.warmupSteps = steps(e.schedule.warmupEpochs);
+  s.stepSize = steps(e.schedule.stepSize);
+  for (double m : e.schedule.milestones) s.milestones.push_back(steps(m));
+  s.gamma = e.schedule.gamma;
+  s.minLr = e.schedule.minLr;
+  s.totalSteps = e.train.epochs * stepsPerEpoch;
+  return s;
+}
+
+}  // namespace fgq

@@ -1,0 +1,65 @@
+#pragma once
+// The experiment a JSON config describes (docs/configs.md documents every key). parseExperiment reads
+// the whole config strictly: unknown keys and wrong types are errors naming the key path.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "data/Transforms.h"
+#include "layers/models/Models.h"
+#include "train/ConfigReader.h"
+#include "train/LrSchedule.h"
+
+namespace fgq {
+
+struct ModelConfig {
+  std::string arch;
+  ModelOptions options;
+  std::string weights;  // optional safetensors state dict to start from
+};
+
+struct DataConfig {
+  std::string dataset;  // fashion_mnist | image_folder
+  std::string root;     // fashion_mnist: the IDX folder
+  std::string trainRoot, evalRoot;  // image_folder
+  bool skipBadImages = false;
+  int64_t limitTrain = -1, limitEval = -1;
+  TransformOptions trainTransforms, evalTransforms;
+};
+
+struct OptimizerConfig {
+  std::string type = "sgd";  // sgd | adam | adamw
+  double lr = 0.1, momentum = 0.9, dampening = 0.0, weightDecay = 0.0, eps = 1e-8;
+  bool nesterov = false;
+  std::vector<double> betas{0.9, 0.999};
+};
+
+struct ScheduleConfig {
+  std::string type = "constant";
+  double warmupEpochs = 0, stepSize = 0, gamma = 0.1, minLr = 0;
+  std::vector<double> milestones;
+};
+
+struct TrainConfig {
+  int64_t epochs = 1, batchSize = 128, evalBatchSize = 500;
+  uint64_t seed = 0;
+  double labelSmoothing = 0.0;
+  int64_t checkpointEverySteps = 500;
+};
+
+struct Experiment {
+  std::string name;
+  ModelConfig model;
+  DataConfig data;
+  TrainConfig train;
+  OptimizerConfig optimizer;
+  ScheduleConfig schedule;
+  std::string outputDir;
+  nlohmann::json resolved;  // the whole config with defaults filled in
+};
+
+Experiment parseExperiment(const ConfigNode& root);
+// The schedule in steps for a run of `stepsPerEpoch` steps per epoch.
+LrSchedule makeSchedule(const Experiment& e, int64_t stepsPerEpoch);
+
+}  // namespace fgq

@@ -1,0 +1,210 @@
+#include "train/Trainer.h"
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "core/Safetensors.h"
+#include "data/DataLoader.h"
+#include "data/FashionMnist.h"
+#include "data/ImageFolder.h"
+#include "layers/ops/Ops.h"
+#include "train/Adam.h"
+#include "train/Checkpoint.h"
+#include "train/Evaluate.h"
+#include "train/Progress.h"
+#include "train/Sgd.h"
+
+namespace fgq {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::atomic<bool> gStopRequested{false};
+
+uint64_t stepSeed(uint64_t seed, int64_t step) { return seed * 0x2545f4914f6cdd1dULL + static_cast<uint64_t>(step) + 1; }
+
+std::unique_ptr<Optimizer> makeOptimizer(const OptimizerConfig& o, std::vector<Variable> parameters) {
+  if (o.type == "sgd") return std::make_unique<Sgd>(std::move(parameters), SgdOptions{o.lr, o.momentum, o.dampening, o.weightDecay, o.nesterov});
+  return std::make_unique<Adam>(std::move(parameters),
+                                AdamOptions{o.lr, o.betas[0], o.betas[1], o.eps, o.weightDecay, o.type == "adamw"});
+}
+
+void writeJson(const std::string& path, const nlohmann::json& json) { writeFileAtomically(path, json.dump(2) + "\n"); }
+
+// Keeps the metrics of epochs before `epoch` (a resumed run rewrites the rest).
+void truncateMetrics(const std::string& path, int64_t epoch) {
+  std::ifstream in(path);
+  std::string kept, line;
+  while (std::getline(in, line))
+    if (!line.empty() && nlohmann::json::parse(line).value("epoch", 0) <= epoch) kept += line + "\n";
+  writeFileAtomically(path, kept);
+}
+
+void appendLine(const std::string& path, const nlohmann::json& json) {
+  std::ofstream out(path, std::ios::app);
+  out << json.dump() << "\n";
+  if (!out) throw Error(path + ": cannot append metrics");
+}
+
+// The output directory: created, writable, and not silently reused.
+void prepareOutput(const Experiment& e, const RunOptions& options) {
+  std::error_code ec;
+  fs::create_directories(e.outputDir, ec);
+  if (ec || !fs::is_directory(e.outputDir)) throw Error(e.outputDir + ": cannot create output directory" + (ec ? ": " + ec.message() : ""));
+  const std::string checkpoint = e.outputDir + "/checkpoint.safetensors";
+  if (options.resume) {
+    if (!fs::exists(checkpoint)) throw Error(checkpoint + ": nothing to resume (no checkpoint in the output directory)");
+    std::ifstream in(e.outputDir + "/config.json");
+    const nlohmann::json saved = nlohmann::json::parse(in, nullptr, false);
+    if (saved != e.resolved) {
+      const nlohmann::json diff = nlohmann::json::diff(saved, e.resolved);
+      throw Error(e.outputDir + "/config.json: the config differs from the run being resumed (" + diff.dump() + ")");
+    }
+    return;
+  }
+  if (fs::exists(checkpoint) && !options.overwrite)
+    throw Error(e.outputDir + ": holds a run already (checkpoint.safetensors); pass --resume to continue it or --overwrite to start again");
+  fs::remove(e.outputDir + "/metrics.jsonl", ec);
+  writeJson(e.outputDir + "/config.json", e.resolved);
+}
+
+}  // namespace
+
+void requestStop() { gStopRequested = true; }
+
+std::unique_ptr<Dataset> makeDataset(const DataConfig& d, bool train) {
+  const TransformOptions& t = train ? d.trainTransforms : d.evalTransforms;
+  if (d.dataset == "fashion_mnist") return std::make_unique<FashionMnist>(d.root, train ? "train" : "test", t);
+  const int64_t channels = t.mean.empty() ? 3 : static_cast<int64_t>(t.mean.size());
+  return std::make_unique<ImageFolder>(train ? d.trainRoot : d.evalRoot, t, ImageFolderOptions{channels, d.skipBadImages});
+}
+
+nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
+  gStopRequested = false;
+  prepareOutput(e, options);
+  const std::string dir = e.outputDir, checkpointPath = dir + "/checkpoint.safetensors";
+
+  auto trainSet = makeDataset(e.data, true);
+  auto evalSet = makeDataset(e.data, false);
+  DataLoader trainLoader(*trainSet, {e.train.batchSize, true, true, e.train.seed, 2, e.data.limitTrain});
+  DataLoader evalLoader(*evalSet, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval});
+  auto model = createModel(e.model.arch, e.model.options);
+  if (!e.model.weights.empty()) loadModel(e.model.weights, *model);
+  auto optimizer = makeOptimizer(e.optimizer, model->parameters());
+  const int64_t stepsPerEpoch = trainLoader.stepsPerEpoch();
+  const LrSchedule schedule = makeSchedule(e, stepsPerEpoch);
+
+  nlohmann::json progress = {{"epoch", 0}, {"step", 0}, {"loss_sum", 0.0}, {"correct", 0}, {"seen", 0},
+                             {"best_top1", -1.0}, {"best_epoch", 0}, {"elapsed_seconds", 0.0}, {"train_seconds", 0.0}};
+  if (options.resume) {
+    progress = loadCheckpoint(checkpointPath, *model, *optimizer);
+    truncateMetrics(dir + "/metrics.jsonl", progress["epoch"].get<int64_t>());
+    std::cerr << "resuming " << dir << " at epoch " << progress["epoch"].get<int64_t>() + 1 << ", step "
+              << progress["step"].get<int64_t>() << "\n";
+  }
+  std::cerr << e.name << ": " << e.model.arch << " (" << model->parameters().size() << " parameter tensors) on "
+            << trainSet->describe() << ", evaluated on " << evalSet->describe() << "\n";
+
+  const auto sessionStart = std::chrono::steady_clock::now();
+  const double elapsedBefore = progress["elapsed_seconds"];
+  auto elapsed = [&] { return elapsedBefore + std::chrono::duration<double>(std::chrono::steady_clock::now() - sessionStart).count(); };
+  double trainSeconds = progress["train_seconds"];
+  EvalResult last;
+  bool interrupted = false;
+
+  for (int64_t epoch = progress["epoch"]; epoch < e.train.epochs && !interrupted; ++epoch) {
+    int64_t step = progress["step"];
+    double lossSum = progress["loss_sum"];
+    int64_t correct = progress["correct"], seen = progress["seen"];
+    model->train();
+    trainLoader.startEpoch(epoch, step);
+    Progress bar(epoch, e.train.epochs, stepsPerEpoch, e.train.batchSize);
+    auto saveProgress = [&](int64_t nextEpoch, int64_t nextStep) {
+      progress["epoch"] = nextEpoch;
+      progress["step"] = nextStep;
+      progress["loss_sum"] = nextStep ? lossSum : 0.0;
+      progress["correct"] = nextStep ? correct : 0;
+      progress["seen"] = nextStep ? seen : 0;
+      progress["elapsed_seconds"] = elapsed();
+      progress["train_seconds"] = trainSeconds;
+      saveCheckpoint(checkpointPath, *model, *optimizer, progress);
+    };
+    const auto epochStart = std::chrono::steady_clock::now();
+    while (auto batch = trainLoader.next()) {
+      const int64_t globalStep = epoch * stepsPerEpoch + step;
+      optimizer->setLearningRate(schedule.at(globalStep));
+      model->reseed(stepSeed(e.train.seed, globalStep));
+      optimizer->zeroGrad();
+      const Variable logits = (*model)(Variable(batch->images));
+      Variable loss = crossEntropy(logits, batch->labels, e.train.labelSmoothing);
+      loss.backward();
+      optimizer->step();
+      const int64_t n = batch->images.dim(0);
+      lossSum += loss.tensor().itemAsDouble() * static_cast<double>(n);
+      correct += countCorrect(logits.tensor(), batch->labels).top1;
+      seen += n;
+      bar.update(step, lossSum / static_cast<double>(seen), 100.0 * static_cast<double>(correct) / static_cast<double>(seen));
+      ++step;
+      if (options.interruptAfter >= 0 && globalStep + 1 >= options.interruptAfter) {
+        interrupted = true;  // as a kill: no checkpoint beyond the periodic ones
+        break;
+      }
+      if (gStopRequested) {
+        saveProgress(epoch, step);
+        interrupted = true;
+        break;
+      }
+      if ((globalStep + 1) % e.train.checkpointEverySteps == 0 && step < stepsPerEpoch) saveProgress(epoch, step);
+    }
+    bar.finish();
+    trainSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - epochStart).count();
+    if (interrupted) break;
+
+    last = evaluate(*model, evalLoader);
+    const double trainLoss = lossSum / static_cast<double>(seen);
+    const nlohmann::json metrics = {{"epoch", epoch + 1},
+                                    {"train_loss", trainLoss},
+                                    {"train_top1", 100.0 * static_cast<double>(correct) / static_cast<double>(seen)},
+                                    {"eval_loss", last.loss},
+                                    {"eval_top1", last.top1},
+                                    {"eval_top5", last.top5},
+                                    {"lr", optimizer->learningRate()},
+                                    {"elapsed_seconds", elapsed()}};
+    appendLine(dir + "/metrics.jsonl", metrics);
+    std::cerr << "epoch " << epoch + 1 << "/" << e.train.epochs << ": train loss " << trainLoss << ", eval top-1 " << last.top1
+              << "%, top-5 " << last.top5 << "%, " << formatDuration(elapsed()) << " elapsed\n";
+    if (last.top1 > progress["best_top1"].get<double>()) {
+      progress["best_top1"] = last.top1;
+      progress["best_epoch"] = epoch + 1;
+      saveModel(dir + "/best.safetensors", *model);
+    }
+    saveProgress(epoch + 1, 0);
+  }
+
+  if (interrupted) {
+    std::cerr << "stopped; continue with --resume\n";
+    return {{"interrupted", true}};
+  }
+  if (e.train.epochs == 0 || last.examples == 0) last = evaluate(*model, evalLoader);
+  saveModel(dir + "/model.safetensors", *model);
+  const int64_t trainImages = e.train.epochs * stepsPerEpoch * e.train.batchSize;
+  const nlohmann::json summary = {{"name", e.name},
+                                  {"final_top1", last.top1},
+                                  {"final_top5", last.top5},
+                                  {"final_loss", last.loss},
+                                  {"best_top1", std::max(progress["best_top1"].get<double>(), last.top1)},
+                                  {"best_epoch", progress["best_epoch"]},
+                                  {"epochs", e.train.epochs},
+                                  {"wall_seconds", elapsed()},
+                                  {"train_images_per_second", trainSeconds > 0 ? trainImages / trainSeconds : 0.0}};
+  writeJson(dir + "/summary.json", summary);
+  std::cerr << "done: top-1 " << last.top1 << "% (best " << summary["best_top1"].get<double>() << "%), "
+            << formatDuration(elapsed()) << "; wrote " << dir << "/summary.json\n";
+  return summary;
+}
+
+}  // namespace fgq
