@@ -17,6 +17,23 @@ Tensor uniformInit(const Shape& shape, int64_t fanIn, Random& random) {
 
 }  // namespace
 
+void WeightedLayer::setInputQuantizer(std::shared_ptr<Module> quantizer) {
+  FGQ_CHECK(!inputQuantizer_, "layer already has an input quantizer");
+  inputQuantizer_ = registerModule("input_quantizer", std::move(quantizer));
+}
+
+void WeightedLayer::setWeightQuantizer(std::shared_ptr<Module> quantizer) {
+  FGQ_CHECK(!weightQuantizer_, "layer already has a weight quantizer");
+  weightQuantizer_ = registerModule("weight_quantizer", std::move(quantizer));
+}
+
+Variable WeightedLayer::quantizedInput(const Variable& x) {
+  lastInputShape_ = x.shape();
+  return inputQuantizer_ ? inputQuantizer_->forward(x) : x;
+}
+
+Variable WeightedLayer::effectiveWeight() { return weightQuantizer_ ? weightQuantizer_->forward(weight) : weight; }
+
 Conv2d::Conv2d(const Conv2dOptions& o, Random& random) : params(o.params) {
   FGQ_CHECK(o.inChannels > 0 && o.outChannels > 0 && o.kernel > 0 && o.inChannels % o.params.groups == 0 &&
                 o.outChannels % o.params.groups == 0,
@@ -31,7 +48,9 @@ Conv2d::Conv2d(const Conv2dOptions& o, Random& random) : params(o.params) {
   }
 }
 
-Variable Conv2d::forward(const Variable& x) { return conv2d(x, weight, bias, params); }
+Variable Conv2d::forward(const Variable& x) { return conv2d(quantizedInput(x), effectiveWeight(), bias, params); }
+
+int64_t Conv2d::macsPerOutput() const { return weight.tensor().numel() / weight.shape()[0]; }
 
 Linear::Linear(int64_t inFeatures, int64_t outFeatures, Random& random, bool withBias) {
   FGQ_CHECK(inFeatures > 0 && outFeatures > 0, "linear with " << inFeatures << " inputs and " << outFeatures << " outputs");
@@ -43,9 +62,11 @@ Linear::Linear(int64_t inFeatures, int64_t outFeatures, Random& random, bool wit
   }
 }
 
-Variable Linear::forward(const Variable& x) { return linear(x, weight, bias); }
+Variable Linear::forward(const Variable& x) { return linear(quantizedInput(x), effectiveWeight(), bias); }
 
-BatchNorm2d::BatchNorm2d(int64_t channels, double momentum, double eps)
+int64_t Linear::macsPerOutput() const { return weight.shape()[1]; }
+
+BatchNorm2d::BatchNorm2d(int64_t channels, std::optional<double> momentum, double eps)
     : weight(Tensor::full({channels}, 1.0)),
       bias(Tensor::zeros({channels})),
       runningMean(Tensor::zeros({channels})),
@@ -61,8 +82,10 @@ BatchNorm2d::BatchNorm2d(int64_t channels, double momentum, double eps)
 }
 
 Variable BatchNorm2d::forward(const Variable& x) {
-  if (isTraining()) numBatchesTracked.data<int64_t>()[0]++;
-  return batchNorm2d(x, weight, bias, BatchNormState{runningMean, runningVar, momentum, eps}, isTraining());
+  int64_t& batches = numBatchesTracked.data<int64_t>()[0];
+  if (isTraining()) ++batches;
+  const double factor = momentum ? *momentum : 1.0 / static_cast<double>(std::max<int64_t>(batches, 1));
+  return batchNorm2d(x, weight, bias, BatchNormState{runningMean, runningVar, factor, eps}, isTraining());
 }
 
 Variable Flatten::forward(const Variable& x) { return flatten(x); }

@@ -1,6 +1,8 @@
 #pragma once
 // The standard layers, with PyTorch's parameter names, shapes and default initialization
 // (kaiming-uniform with a = sqrt(5) for weights, uniform(+-1/sqrt(fan_in)) for biases).
+#include <optional>
+
 #include "core/Random.h"
 #include "layers/Module.h"
 #include "layers/ops/Ops.h"
@@ -13,28 +15,55 @@ struct Conv2dOptions {
   bool bias = true;
 };
 
-class Conv2d : public Module {
+// A conv or inner product: a weight, an optional bias, and two optional quantizer hooks that
+// compression installs. An input quantizer maps the incoming activation (child "input_quantizer"); a
+// weight quantizer maps the stored weight to the one the op uses (child "weight_quantizer"), which is
+// how fake-quantized and ternary-fine-tuned layers keep FP32 shadow weights.
+class WeightedLayer : public Module {
+ public:
+  Variable weight, bias;
+  void setInputQuantizer(std::shared_ptr<Module> quantizer);
+  void setWeightQuantizer(std::shared_ptr<Module> quantizer);
+  Module* inputQuantizer() const { return inputQuantizer_.get(); }
+  Module* weightQuantizer() const { return weightQuantizer_.get(); }
+  // The input shape of the last forward pass (for MAC accounting); empty before the first.
+  const Shape& lastInputShape() const { return lastInputShape_; }
+  // Multiply-accumulates per output value (C/groups * R * S for a conv, C for an inner product).
+  virtual int64_t macsPerOutput() const = 0;
+
+ protected:
+  Variable quantizedInput(const Variable& x);
+  Variable effectiveWeight();
+
+ private:
+  std::shared_ptr<Module> inputQuantizer_, weightQuantizer_;
+  Shape lastInputShape_;
+};
+
+class Conv2d : public WeightedLayer {
  public:
   Conv2d(const Conv2dOptions& options, Random& random);
   Variable forward(const Variable& x) override;
-  Variable weight, bias;  // [K, C/groups, R, S], [K] (undefined without bias)
-  const Conv2dParams params;
+  int64_t macsPerOutput() const override;
+  const Conv2dParams params;  // weight [K, C/groups, R, S], bias [K] (undefined without bias)
 };
 
-class Linear : public Module {
+class Linear : public WeightedLayer {
  public:
   Linear(int64_t inFeatures, int64_t outFeatures, Random& random, bool bias = true);
   Variable forward(const Variable& x) override;
-  Variable weight, bias;  // [K, C], [K]
+  int64_t macsPerOutput() const override;  // weight [K, C], bias [K]
 };
 
 class BatchNorm2d : public Module {
  public:
-  explicit BatchNorm2d(int64_t channels, double momentum = 0.1, double eps = 1e-5);
+  explicit BatchNorm2d(int64_t channels, std::optional<double> momentum = 0.1, double eps = 1e-5);
   Variable forward(const Variable& x) override;
   Variable weight, bias;                             // gamma = 1, beta = 0
   Tensor runningMean, runningVar, numBatchesTracked;  // num_batches_tracked is an s64 scalar
-  double momentum, eps;
+  // nullopt: running statistics are the cumulative average of every batch (PyTorch's momentum=None).
+  std::optional<double> momentum;
+  double eps;
 };
 
 class ReLU : public Module {

@@ -42,25 +42,8 @@ std::string typeName(const nlohmann::json& v) {
 
 ConfigNode::ConfigNode(std::shared_ptr<State> state, std::string path) : state_(std::move(state)), path_(std::move(path)) {}
 
-ConfigNode ConfigNode::fromJson(const nlohmann::json& json, const std::string& source) {
-  auto state = std::make_shared<State>();
-  state->source = source;
-  state->json = json;
+ConfigNode ConfigNode::fromJson(nlohmann::json json, const std::string& source, const std::vector<std::string>& overrides) {
   if (!json.is_object()) throw Error(source + ": a config must be a JSON object");
-  state->resolved = nlohmann::json::object();
-  return ConfigNode(state, "");
-}
-
-ConfigNode ConfigNode::load(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open config file");
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(path + ": malformed JSON: " + e.what());
-  }
-  if (!json.is_object()) throw Error(path + ": a config must be a JSON object");
   for (const std::string& o : overrides) {
     const size_t eq = o.find('=');
     if (eq == std::string::npos || eq == 0) throw Error("--set " + o + ": expected key.path=value");
@@ -80,7 +63,23 @@ ConfigNode ConfigNode::load(const std::string& path, const std::vector<std::stri
       start = dot + 1;
     }
   }
-  return fromJson(json, path);
+  auto state = std::make_shared<State>();
+  state->source = source;
+  state->json = json;
+  state->resolved = nlohmann::json::object();
+  return ConfigNode(state, "");
+}
+
+ConfigNode ConfigNode::load(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot open config file");
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(path + ": malformed JSON: " + e.what());
+  }
+  return fromJson(json, path, overrides);
 }
 
 std::string ConfigNode::keyPath(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
@@ -114,6 +113,13 @@ ConfigNode ConfigNode::child(const std::string& key) const {
   if (resolvedObject()[key].is_null()) resolvedObject()[key] = nlohmann::json::object();
   state_->read[keyPath(key)];  // so finish() looks inside, even when nothing in it was read
   return ConfigNode(state_, keyPath(key));
+}
+
+nlohmann::json ConfigNode::raw(const std::string& key, const nlohmann::json& defaultValue) const {
+  state_->read[path_].insert(key);
+  const nlohmann::json value = has(key) && !object().at(key).is_null() ? object().at(key) : defaultValue;
+  resolvedObject()[key] = value;
+  return value;
 }
 
 template <typename T>

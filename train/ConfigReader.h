@@ -16,7 +16,7 @@ class ConfigNode {
  public:
   // Parses `path`; `overrides` are "a.b.c=value" (value as JSON, else as a string), applied first.
   static ConfigNode load(const std::string& path, const std::vector<std::string>& overrides = {});
-  static ConfigNode fromJson(const nlohmann::json& json, const std::string& source);
+  static ConfigNode fromJson(nlohmann::json json, const std::string& source, const std::vector<std::string>& overrides = {});
 
   bool has(const std::string& key) const;
   template <typename T>
@@ -26,6 +26,8 @@ class ConfigNode {
   template <typename T>
   std::optional<T> optional(const std::string& key) const;
   ConfigNode child(const std::string& key) const;  // an object; missing means empty
+  // The value as JSON, for keys that take more than one type ("group_size": 4 or "filter").
+  nlohmann::json raw(const std::string& key, const nlohmann::json& defaultValue) const;
   std::vector<std::string> keys() const;            // marks nothing as read
 
   // Throws for the first key, anywhere under the root, that was never read.

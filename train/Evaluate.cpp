@@ -1,5 +1,8 @@
 #include "train/Evaluate.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "layers/ops/Ops.h"
 
 namespace fgq {
@@ -20,9 +23,18 @@ TopK countCorrect(const Tensor& logitsIn, const Tensor& labels) {
   return out;
 }
 
-EvalResult evaluate(Module& model, DataLoader& loader) {
+namespace {
+
+int64_t argmax(const float* row, int64_t k) { return std::max_element(row, row + k) - row; }
+
+}  // namespace
+
+EvalResult evaluate(Module& model, DataLoader& loader, Module* teacher) {
   const bool wasTraining = model.isTraining();
   model.eval();
+  if (teacher) teacher->eval();
+  int64_t agreeing = 0, logitCount = 0;
+  double logitDistance = 0;
   NoGradGuard noGrad;
   EvalResult r;
   int64_t top1 = 0, top5 = 0;
@@ -36,12 +48,23 @@ EvalResult evaluate(Module& model, DataLoader& loader) {
     top1 += c.top1;
     top5 += c.top5;
     r.examples += n;
+    if (teacher) {
+      const Tensor a = logits.tensor().plain(), b = (*teacher)(Variable(batch->images)).tensor().plain();
+      const int64_t k = a.dim(1);
+      for (int64_t i = 0; i < n; ++i) agreeing += argmax(a.data<float>() + i * k, k) == argmax(b.data<float>() + i * k, k);
+      for (int64_t i = 0; i < a.numel(); ++i) logitDistance += std::abs(a.data<float>()[i] - b.data<float>()[i]);
+      logitCount += a.numel();
+    }
   }
   model.train(wasTraining);
   FGQ_CHECK(r.examples > 0, "evaluation saw no examples");
   r.top1 = 100.0 * static_cast<double>(top1) / static_cast<double>(r.examples);
   r.top5 = 100.0 * static_cast<double>(top5) / static_cast<double>(r.examples);
   r.loss = lossSum / static_cast<double>(r.examples);
+  if (teacher) {
+    r.agreement = 100.0 * static_cast<double>(agreeing) / static_cast<double>(r.examples);
+    r.logitL1 = logitDistance / static_cast<double>(logitCount);
+  }
   return r;
 }
 

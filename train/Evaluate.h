@@ -9,9 +9,11 @@ namespace fgq {
 struct EvalResult {
   double top1 = 0, top5 = 0, loss = 0;  // accuracies in percent
   int64_t examples = 0;
+  // With a teacher: how often the top-1 classes agree (percent), and the mean |logit difference|.
+  double agreement = -1, logitL1 = -1;
 };
 
-EvalResult evaluate(Module& model, DataLoader& loader);
+EvalResult evaluate(Module& model, DataLoader& loader, Module* teacher = nullptr);
 
 // Counts of correct predictions in one batch: logits [N, K], labels [N].
 struct TopK {

@@ -36,6 +36,49 @@ TransformOptions parseTransforms(const ConfigNode& node, const std::vector<doubl
   return t;
 }
 
+QuantizationConfig parseQuantization(const ConfigNode& node) {
+  QuantizationConfig q;
+  const ConfigNode weights = node.child("weights");
+  const std::string method = weights.get<std::string>("method", "fgq");
+  if (method != "fgq") weights.fail("method", "unknown weight quantization '" + method + "' (expected fgq)");
+  const nlohmann::json groupSize = weights.raw("group_size", 4);
+  if (!groupSize.is_string() && !groupSize.is_number_integer())
+    weights.fail("group_size", "expected a positive integer, \"filter\" or \"layer\", found " + groupSize.dump());
+  try {
+    q.fgq.groups = GroupSpec::parse(groupSize.is_string() ? groupSize.get<std::string>() : std::to_string(groupSize.get<int64_t>()));
+  } catch (const Error& e) {
+    weights.fail("group_size", e.what());
+  }
+  const std::string solver = weights.get<std::string>("solver", "exact");
+  try {
+    q.fgq.solver = parseTernarySolver(solver);
+  } catch (const Error& e) {
+    weights.fail("solver", e.what());
+  }
+  q.fgq.keepLayers = weights.get<std::vector<std::string>>("keep_layers", {"@first", "@last"});
+
+  const ConfigNode activations = node.child("activations");
+  q.fgq.activationBits = activations.get<int64_t>("bits", 8);
+  if (q.fgq.activationBits != 0 && (q.fgq.activationBits < 2 || q.fgq.activationBits > 16))
+    activations.fail("bits", "must be 0 (FP32 activations) or 2..16, found " + std::to_string(q.fgq.activationBits));
+  q.calibration.method = activations.get<std::string>("calibration", "percentile");
+  if (q.calibration.method != "max" && q.calibration.method != "percentile" && q.calibration.method != "mse")
+    activations.fail("calibration", "unknown calibration '" + q.calibration.method + "' (expected max, percentile or mse)");
+  q.calibration.percentile = activations.get<double>("percentile", 99.99);
+  if (q.calibration.percentile <= 0 || q.calibration.percentile > 100) activations.fail("percentile", "must be in (0, 100]");
+  q.calibration.pow2 = activations.get<bool>("pow2", false);
+
+  q.bnReestimation = node.get<bool>("bn_reestimation", true);
+  const ConfigNode calibration = node.child("calibration");
+  q.calibrationImages = calibration.get<int64_t>("images", 256);
+  q.calibrationFolder = calibration.get<std::string>("folder", "");
+  q.calibrationBatchSize = calibration.get<int64_t>("batch_size", 64);
+  q.calibrationSeed = static_cast<uint64_t>(calibration.get<int64_t>("seed", 0));
+  if (q.calibrationImages < 1) calibration.fail("images", "needs at least 1 image");
+  if (q.calibrationBatchSize < 1) calibration.fail("batch_size", "must be positive");
+  return q;
+}
+
 }  // namespace
 
 Experiment parseExperiment(const ConfigNode& root) {
@@ -95,7 +138,8 @@ Experiment parseExperiment(const ConfigNode& root) {
 
   const ConfigNode opt = root.child("optimizer");
   e.optimizer.type = opt.get<std::string>("type", "sgd");
-  e.optimizer.lr = opt.require<double>("lr");
+  // A pure conversion (no epochs) trains nothing and needs no learning rate.
+  e.optimizer.lr = e.train.epochs > 0 ? opt.require<double>("lr") : opt.get<double>("lr", 0.0);
   e.optimizer.weightDecay = opt.get<double>("weight_decay", 0.0);
   if (e.optimizer.type == "sgd") {
     e.optimizer.momentum = opt.get<double>("momentum", 0.0);
@@ -121,6 +165,8 @@ Experiment parseExperiment(const ConfigNode& root) {
   } catch (const Error& error) {
     schedule.fail("type", error.what());
   }
+
+  if (root.has("quantization")) e.quantization = parseQuantization(root.child("quantization"));
 
   e.outputDir = root.child("output").get<std::string>("dir", "runs/" + e.name);
   root.finish();

@@ -8,6 +8,7 @@
 #include "data/Transforms.h"
 #include "layers/models/Models.h"
 #include "train/ConfigReader.h"
+#include "quant/Fgq.h"
 #include "train/LrSchedule.h"
 
 namespace fgq {
@@ -47,6 +48,17 @@ struct TrainConfig {
   int64_t checkpointEverySteps = 500;
 };
 
+// The "quantization" block: FGQ conversion (methods.md, section 1) and the calibration data it uses.
+struct QuantizationConfig {
+  FgqOptions fgq;
+  CalibrationOptions calibration;
+  bool bnReestimation = true;
+  int64_t calibrationImages = 256;
+  std::string calibrationFolder;  // unlabeled images; empty: the training set, labels unread
+  int64_t calibrationBatchSize = 64;
+  uint64_t calibrationSeed = 0;
+};
+
 struct Experiment {
   std::string name;
   ModelConfig model;
@@ -54,6 +66,7 @@ struct Experiment {
   TrainConfig train;
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
+  std::optional<QuantizationConfig> quantization;
   std::string outputDir;
   nlohmann::json resolved;  // the whole config with defaults filled in
 };

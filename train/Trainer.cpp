@@ -14,7 +14,10 @@
 #include "layers/ops/Ops.h"
 #include "train/Adam.h"
 #include "train/Checkpoint.h"
+#include "train/Compression.h"
+#include "quant/QuantizedModelFile.h"
 #include "train/Evaluate.h"
+#include "train/Measures.h"
 #include "train/Progress.h"
 #include "train/Sgd.h"
 
@@ -76,11 +79,10 @@ void prepareOutput(const Experiment& e, const RunOptions& options) {
 
 void requestStop() { gStopRequested = true; }
 
-std::unique_ptr<Dataset> makeDataset(const DataConfig& d, bool train) {
-  const TransformOptions& t = train ? d.trainTransforms : d.evalTransforms;
-  if (d.dataset == "fashion_mnist") return std::make_unique<FashionMnist>(d.root, train ? "train" : "test", t);
+std::unique_ptr<Dataset> makeDataset(const DataConfig& d, bool trainSplit, const TransformOptions& t) {
+  if (d.dataset == "fashion_mnist") return std::make_unique<FashionMnist>(d.root, trainSplit ? "train" : "test", t);
   const int64_t channels = t.mean.empty() ? 3 : static_cast<int64_t>(t.mean.size());
-  return std::make_unique<ImageFolder>(train ? d.trainRoot : d.evalRoot, t, ImageFolderOptions{channels, d.skipBadImages});
+  return std::make_unique<ImageFolder>(trainSplit ? d.trainRoot : d.evalRoot, t, ImageFolderOptions{channels, d.skipBadImages});
 }
 
 nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
@@ -88,12 +90,31 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
   prepareOutput(e, options);
   const std::string dir = e.outputDir, checkpointPath = dir + "/checkpoint.safetensors";
 
-  auto trainSet = makeDataset(e.data, true);
-  auto evalSet = makeDataset(e.data, false);
+  auto trainSet = makeDataset(e.data, true, e.data.trainTransforms);
+  auto evalSet = makeDataset(e.data, false, e.data.evalTransforms);
   DataLoader trainLoader(*trainSet, {e.train.batchSize, true, true, e.train.seed, 2, e.data.limitTrain});
   DataLoader evalLoader(*evalSet, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval});
   auto model = createModel(e.model.arch, e.model.options);
   if (!e.model.weights.empty()) loadModel(e.model.weights, *model);
+  std::unique_ptr<Module> teacher;  // the FP32 model a compressed one is compared with
+  std::vector<std::string> keptLayers;
+  if (e.quantization) {
+    if (e.model.weights.empty()) throw Error(e.name + ": quantization needs model.weights, the trained FP32 model to convert");
+    teacher = createModel(e.model.arch, e.model.options);
+    loadModel(e.model.weights, *teacher);
+    teacher->eval();
+    if (options.resume) {
+      keptLayers = installFgq(*model, e.quantization->fgq);  // calibrated state comes from the checkpoint
+    } else {
+      const auto start = std::chrono::steady_clock::now();
+      const std::vector<Tensor> batches = calibrationBatches(e);
+      keptLayers = convertFgq(*model, *e.quantization, batches);
+      std::cerr << "converted to FGQ (N=" << e.quantization->fgq.groups.str() << ", " << e.quantization->fgq.activationBits
+                << "-bit activations" << (e.quantization->bnReestimation ? ", batch norm re-estimated" : "") << ") from "
+                << e.quantization->calibrationImages << " calibration images in "
+                << formatDuration(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()) << "\n";
+    }
+  }
   auto optimizer = makeOptimizer(e.optimizer, model->parameters());
   const int64_t stepsPerEpoch = trainLoader.stepsPerEpoch();
   const LrSchedule schedule = makeSchedule(e, stepsPerEpoch);
@@ -189,20 +210,34 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
     std::cerr << "stopped; continue with --resume\n";
     return {{"interrupted", true}};
   }
-  if (e.train.epochs == 0 || last.examples == 0) last = evaluate(*model, evalLoader);
-  saveModel(dir + "/model.safetensors", *model);
+  Random random(0);
+  const nlohmann::json measures = measureModel(*model, teacher.get(), evalLoader, evalSet->get(0, random).image.shape());
+  const double top1 = measures["top1"];
   const int64_t trainImages = e.train.epochs * stepsPerEpoch * e.train.batchSize;
-  const nlohmann::json summary = {{"name", e.name},
-                                  {"final_top1", last.top1},
-                                  {"final_top5", last.top5},
-                                  {"final_loss", last.loss},
-                                  {"best_top1", std::max(progress["best_top1"].get<double>(), last.top1)},
-                                  {"best_epoch", progress["best_epoch"]},
-                                  {"epochs", e.train.epochs},
-                                  {"wall_seconds", elapsed()},
-                                  {"train_images_per_second", trainSeconds > 0 ? trainImages / trainSeconds : 0.0}};
+  nlohmann::json summary = {{"name", e.name},
+                            {"final_top1", top1},
+                            {"final_top5", measures["top5"]},
+                            {"final_loss", measures["loss"]},
+                            {"best_top1", std::max(progress["best_top1"].get<double>(), top1)},
+                            {"best_epoch", progress["best_epoch"]},
+                            {"epochs", e.train.epochs},
+                            {"wall_seconds", elapsed()},
+                            {"train_images_per_second", trainSeconds > 0 ? trainImages / trainSeconds : 0.0},
+                            {"cost", measures["cost"]}};
+  if (teacher) {
+    for (const char* key : {"teacher_top1", "drop", "agreement", "logit_l1"}) summary[key] = measures[key];
+    summary["kept_layers"] = keptLayers;
+    saveQuantizedModel(dir + "/quantized.safetensors", *model, {{"config", e.resolved}});
+    const auto& cost = measures["cost"];
+    std::cerr << "FP32 top-1 " << measures["teacher_top1"].get<double>() << "%, compressed " << top1 << "% (agreement "
+              << measures["agreement"].get<double>() << "%); " << cost["multiplications_eliminated_percent"].get<double>()
+              << "% of multiplications eliminated, " << cost["bits_per_weight"].get<double>() << " bits per weight, "
+              << cost["model_bytes"].get<int64_t>() << " bytes (FP32 " << cost["fp32_bytes"].get<int64_t>() << ")\n";
+  } else {
+    saveModel(dir + "/model.safetensors", *model);
+  }
   writeJson(dir + "/summary.json", summary);
-  std::cerr << "done: top-1 " << last.top1 << "% (best " << summary["best_top1"].get<double>() << "%), "
+  std::cerr << "done: top-1 " << top1 << "% (best " << summary["best_top1"].get<double>() << "%), "
             << formatDuration(elapsed()) << "; wrote " << dir << "/summary.json\n";
   return summary;
 }

@@ -26,7 +26,8 @@ struct RunOptions {
 // when stopped early.
 nlohmann::json runExperiment(const Experiment& experiment, const RunOptions& options);
 
-std::unique_ptr<Dataset> makeDataset(const DataConfig& data, bool train);
+// The training or evaluation split, with the given transforms.
+std::unique_ptr<Dataset> makeDataset(const DataConfig& data, bool trainSplit, const TransformOptions& transforms);
 
 // Asks the running experiment to stop after its current step (for a SIGINT handler).
 void requestStop();

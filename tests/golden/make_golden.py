@@ -174,6 +174,30 @@ def write_state_dict_shapes():
         json.dump(shapes, f, indent=0, sort_keys=True)
 
 
+def write_optimizers():
+    """Three steps of each optimizer on one tensor with given gradients, and the lr schedules."""
+    g = torch.Generator().manual_seed(4)
+    p0 = torch.randn(6, generator=g)
+    grads = [torch.randn(6, generator=g) for _ in range(3)]
+    out = {"p0": p0.numpy(), "grads": torch.stack(grads).numpy()}
+    configs = {
+        "sgd_nesterov": lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+        "sgd_dampening": lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, dampening=0.5),
+        "adam": lambda ps: torch.optim.Adam(ps, lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.01),
+        "adamw": lambda ps: torch.optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
+    }
+    for name, make in configs.items():
+        p = p0.clone().requires_grad_(True)
+        opt = make([p])
+        steps = []
+        for grad in grads:
+            p.grad = grad.clone()
+            opt.step()
+            steps.append(p.detach().clone())
+        out[name] = torch.stack(steps).numpy()
+    safetensors_io.save(os.path.join(HERE, "optimizers.safetensors"), out)
+
+
 def check_fgq(path):
     tensors = safetensors_io.load(path)
     x, fgq_logits = tensors.pop("__input"), tensors.pop("__logits")
@@ -195,6 +219,7 @@ def main():
     if args.check_fgq:
         return check_fgq(args.check_fgq)
     write_state_dict_shapes()
+    write_optimizers()
     write_resnet20()
     write_resnet18()
     x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(3))

@@ -1,0 +1,94 @@
+#include "quant/ActivationQuantizer.h"
+
+#include <cmath>
+
+#include "quant/FakeQuantize.h"
+
+namespace fgq {
+
+ActivationQuantizer::ActivationQuantizer(int64_t bits)
+    : scale_(Tensor::full({}, 1.0)), bits_(Tensor::full({}, static_cast<double>(bits), DType::kS64)),
+      signed_(Tensor::full({}, 1.0, DType::kS64)) {
+  FGQ_CHECK(bits >= 2 && bits <= 16, "activation bits must be in 2..16, found " << bits);
+  registerBuffer("scale", &scale_);
+  registerBuffer("bits", &bits_);
+  registerBuffer("signed", &signed_);
+}
+
+float ActivationQuantizer::lowestCode() const { return isSigned() ? -std::ldexp(1.f, static_cast<int>(bits()) - 1) : 0.f; }
+
+float ActivationQuantizer::highestCode() const {
+  return isSigned() ? std::ldexp(1.f, static_cast<int>(bits()) - 1) - 1 : std::ldexp(1.f, static_cast<int>(bits())) - 1;
+}
+
+void ActivationQuantizer::observeRange() {
+  mode_ = Mode::kRange;
+  maxAbs_ = 0;
+  minSeen_ = 0;
+}
+
+void ActivationQuantizer::observeHistogram() {
+  mode_ = Mode::kHistogram;
+  histogram_.assign(kBins, 0.0);
+}
+
+Variable ActivationQuantizer::forward(const Variable& x) {
+  if (mode_ == Mode::kQuantize) return fakeQuantize(x, scale(), lowestCode(), highestCode());
+  const Tensor values = x.tensor().plain();
+  const float* v = values.data<float>();
+  if (mode_ == Mode::kRange) {
+    for (int64_t i = 0; i < values.numel(); ++i) {
+      maxAbs_ = std::max(maxAbs_, static_cast<double>(std::abs(v[i])));
+      minSeen_ = std::min(minSeen_, static_cast<double>(v[i]));
+    }
+  } else if (maxAbs_ > 0) {
+    const double perBin = kBins / maxAbs_;
+    for (int64_t i = 0; i < values.numel(); ++i)
+      histogram_[std::min<int64_t>(kBins - 1, static_cast<int64_t>(std::abs(v[i]) * perBin))] += 1;
+  }
+  return x;
+}
+
+void ActivationQuantizer::finishCalibration(const CalibrationOptions& o) {
+  FGQ_CHECK(mode_ == Mode::kHistogram || o.method == "max", "calibration needs the range and histogram passes first");
+  signed_.data<int64_t>()[0] = minSeen_ < 0 ? 1 : 0;
+  const double top = highestCode();
+  const double binWidth = maxAbs_ / kBins;
+  double clip = maxAbs_;
+  if (o.method == "percentile") {
+    double total = 0;
+    for (double h : histogram_) total += h;
+    double cumulative = 0;
+    for (int b = 0; b < kBins; ++b) {
+      cumulative += histogram_[b];
+      if (cumulative >= total * o.percentile / 100.0) {
+        clip = (b + 1) * binWidth;
+        break;
+      }
+    }
+  } else if (o.method == "mse") {
+    // Expected squared error for each candidate clip: rounding noise (step^2 / 12) inside, the
+    // distance to the clip outside, from the histogram's bin centres.
+    double bestError = INFINITY;
+    for (int candidate = 1; candidate <= 256; ++candidate) {
+      const double c = maxAbs_ * candidate / 256.0, step = c / top;
+      double error = 0;
+      for (int b = 0; b < kBins; ++b) {
+        const double centre = (b + 0.5) * binWidth;
+        error += histogram_[b] * (centre > c ? (centre - c) * (centre - c) : step * step / 12.0);
+      }
+      if (error < bestError) {
+        bestError = error;
+        clip = c;
+      }
+    }
+  } else {
+    FGQ_CHECK(o.method == "max", "unknown calibration '" << o.method << "' (expected max, percentile or mse)");
+  }
+  double s = clip > 0 ? clip / top : 1.0;
+  if (o.pow2) s = std::exp2(std::round(std::log2(s)));
+  scale_.data<float>()[0] = static_cast<float>(s);
+  mode_ = Mode::kQuantize;
+}
+
+}  // namespace fgq

@@ -1,0 +1,45 @@
+#pragma once
+// The quantizer at the input of a conv or inner product (methods.md, section 1.5): b bits, one scale per
+// tensor, unsigned [0, 2^b - 1] where the calibration data never went negative (a ReLU output, or a
+// pooling of one), signed [-2^(b-1), 2^(b-1) - 1] otherwise. The scale comes from the calibration
+// images: the clip value c by `max`, `percentile` or `mse`, then scale = c / top code, optionally rounded
+// to a power of two. Its state lives in buffers (scale, bits, signed), so it saves with the model.
+#include <vector>
+
+#include "layers/Module.h"
+
+namespace fgq {
+
+struct CalibrationOptions {
+  std::string method = "percentile";  // max | percentile | mse
+  double percentile = 99.99;
+  bool pow2 = false;
+};
+
+class ActivationQuantizer : public Module {
+ public:
+  explicit ActivationQuantizer(int64_t bits);
+  Variable forward(const Variable& x) override;
+
+  // Calibration runs the calibration images twice: once to find the range, once to fill a histogram
+  // of |x| over it; finishCalibration() then sets the scale. Inputs pass unchanged meanwhile.
+  void observeRange();
+  void observeHistogram();
+  void finishCalibration(const CalibrationOptions& options);
+
+  float scale() const { return scale_.data<float>()[0]; }
+  int64_t bits() const { return bits_.data<int64_t>()[0]; }
+  bool isSigned() const { return signed_.data<int64_t>()[0] != 0; }
+  float lowestCode() const;
+  float highestCode() const;
+
+ private:
+  enum class Mode { kQuantize, kRange, kHistogram };
+  static constexpr int kBins = 4096;
+  Tensor scale_, bits_, signed_;
+  Mode mode_ = Mode::kQuantize;
+  double maxAbs_ = 0, minSeen_ = 0;
+  std::vector<double> histogram_;
+};
+
+}  // namespace fgq

@@ -1,0 +1,155 @@
+// The experiment runner: strict configs, resume after a kill, and bad input named on one line.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+
+#include "TempDir.h"
+#include "core/Safetensors.h"
+#include "core/TensorOps.h"
+#include "train/Checkpoint.h"
+#include "train/Trainer.h"
+
+using namespace fgq;
+namespace fs = std::filesystem;
+
+namespace {
+
+void writeTinyDataset(const std::string& root) {
+  for (int c = 0; c < 2; ++c)
+    for (int i = 0; i < 20; ++i) {
+      const std::string dir = root + "/c" + std::to_string(c);
+      fs::create_directories(dir);
+      cv::Mat image(10, 10, CV_8UC1, cv::Scalar(c * 120 + i * 5));
+      cv::imwrite(dir + "/" + std::to_string(i) + ".png", image);
+    }
+}
+
+nlohmann::json tinyConfig(const std::string& data, const std::string& out) {
+  nlohmann::json config = nlohmann::json::parse(R"({
+    "name": "tiny",
+    "model": {"arch": "resnet20", "in_channels": 1, "num_classes": 2, "input_size": 8},
+    "data": {"dataset": "image_folder", "normalize": {"mean": [0.5], "std": [0.25]},
+             "train_transforms": {"random_crop": {"size": 8, "padding": 1}, "hflip": true},
+             "eval_transforms": {"center_crop": 8}},
+    "train": {"epochs": 2, "batch_size": 8, "eval_batch_size": 16, "seed": 3, "checkpoint_every_steps": 3},
+    "optimizer": {"type": "sgd", "lr": 0.05, "momentum": 0.9, "nesterov": true, "weight_decay": 1e-4},
+    "schedule": {"type": "cosine", "warmup_epochs": 0.4}
+  })");
+  config["data"]["train_root"] = data;
+  config["data"]["eval_root"] = data;
+  config["output"]["dir"] = out;
+  return config;
+}
+
+Experiment parse(const nlohmann::json& json) { return parseExperiment(ConfigNode::fromJson(json, "tiny.json")); }
+
+std::string errorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("a run killed mid-epoch and resumed ends with bit-identical parameters") {
+  testing::TempDir dir;
+  writeTinyDataset(dir / "data");
+  const Experiment whole = parse(tinyConfig(dir / "data", dir / "whole"));
+  const Experiment split = parse(tinyConfig(dir / "data", dir / "split"));
+  runExperiment(whole, {});
+
+  // 5 steps an epoch; checkpoints after steps 3, 5 (epoch end) and 6; killed after step 7.
+  CHECK(runExperiment(split, {false, false, 7}).value("interrupted", false));
+  CHECK_FALSE(fs::exists(dir / "split/summary.json"));
+  const nlohmann::json summary = runExperiment(split, {true, false, -1});
+
+  const TensorFile a = loadSafetensors(dir / "whole/model.safetensors");
+  const TensorFile b = loadSafetensors(dir / "split/model.safetensors");
+  REQUIRE(a.tensors.size() == b.tensors.size());
+  for (const auto& [name, t] : a.tensors) {
+    INFO(name);
+    CHECK(std::memcmp(t.raw(), b.tensors.at(name).raw(), t.bytes()) == 0);
+  }
+  std::ifstream splitMetrics(dir / "split/metrics.jsonl");
+  std::string line;
+  int lines = 0;
+  while (std::getline(splitMetrics, line)) ++lines;
+  CHECK(lines == 2);
+  CHECK(summary["final_top1"] == nlohmann::json::parse(std::ifstream(dir / "whole/summary.json"))["final_top1"]);
+}
+
+TEST_CASE("config errors name the file and key path") {
+  testing::TempDir dir;
+  std::ofstream(dir / "bad.json") << "{\"name\": \"x\",";
+  CHECK(errorOf([&] { ConfigNode::load(dir / "bad.json"); }).find("bad.json: malformed JSON") != std::string::npos);
+  CHECK(errorOf([&] { ConfigNode::load(dir / "none.json"); }).find("none.json: cannot open config file") != std::string::npos);
+
+  nlohmann::json config = tinyConfig(dir / "data", dir / "out");
+  config["train"]["epoch"] = 3;
+  CHECK(errorOf([&] { parse(config); }) == "tiny.json: unknown key 'train.epoch' (known here: batch_size, checkpoint_every_steps, "
+                                           "epochs, eval_batch_size, label_smoothing, seed)");
+  config = tinyConfig(dir / "data", dir / "out");
+  config["train"]["epochs"] = "18";
+  CHECK(errorOf([&] { parse(config); }) == "tiny.json: train.epochs: expected an integer, found string \"18\"");
+  config = tinyConfig(dir / "data", dir / "out");
+  config["optimizer"]["type"] = "rmsprop";
+  CHECK(errorOf([&] { parse(config); }).find("optimizer.type: unknown optimizer 'rmsprop'") != std::string::npos);
+  config = tinyConfig(dir / "data", dir / "out");
+  config["data"]["normalize"]["std"] = {0.0};
+  CHECK(errorOf([&] { parse(config); }).find("data.normalize.std: values must be positive") != std::string::npos);
+  config.erase("name");
+  CHECK(errorOf([&] { parse(config); }) == "tiny.json: name: required key is missing");
+}
+
+TEST_CASE("--set overrides any key, creating nested ones, and values parse as JSON") {
+  testing::TempDir dir;
+  std::ofstream(dir / "c.json") << tinyConfig(dir / "data", dir / "out").dump();
+  const Experiment e = parseExperiment(ConfigNode::load(
+      dir / "c.json", {"train.epochs=5", "optimizer.lr=0.2", "name=renamed", "schedule.min_lr=0.001"}));
+  CHECK(e.train.epochs == 5);
+  CHECK(e.optimizer.lr == 0.2);
+  CHECK(e.name == "renamed");
+  CHECK(e.schedule.minLr == 0.001);
+  CHECK(e.resolved["train"]["label_smoothing"] == 0.0);  // defaults recorded
+  CHECK(errorOf([&] { ConfigNode::load(dir / "c.json", {"train.epochs"}); }).find("expected key.path=value") != std::string::npos);
+}
+
+TEST_CASE("bad input to a run: missing data, unwritable output, mismatched or damaged checkpoints") {
+  testing::TempDir dir;
+  writeTinyDataset(dir / "data");
+  CHECK(errorOf([&] { runExperiment(parse(tinyConfig(dir / "nodata", dir / "out")), {}); }).find("nodata: image folder not found") !=
+        std::string::npos);
+
+  std::ofstream(dir / "file") << "x";
+  CHECK(errorOf([&] { runExperiment(parse(tinyConfig(dir / "data", dir / "file/out")), {}); })
+            .find("file/out: cannot create output directory") != std::string::npos);
+
+  nlohmann::json config = tinyConfig(dir / "data", dir / "run");
+  config["train"]["epochs"] = 1;
+  runExperiment(parse(config), {});
+  CHECK(errorOf([&] { runExperiment(parse(config), {}); }).find("holds a run already") != std::string::npos);
+  config["optimizer"]["lr"] = 0.01;
+  CHECK(errorOf([&] { runExperiment(parse(config), {true, false, -1}); }).find("config differs from the run being resumed") !=
+        std::string::npos);
+
+  // A checkpoint whose tensor has the wrong shape, or lacks one: named, and the file is left as it was.
+  const std::string checkpoint = dir / "run/checkpoint.safetensors";
+  TensorFile file = loadSafetensors(checkpoint);
+  file.tensors["model.fc.weight"] = Tensor::zeros({3, 64});
+  saveSafetensors(checkpoint, file.tensors, file.metadata);
+  const auto sizeBefore = fs::file_size(checkpoint);
+  config["optimizer"]["lr"] = 0.05;
+  CHECK(errorOf([&] { runExperiment(parse(config), {true, false, -1}); }) ==
+        checkpoint + ": tensor 'fc.weight' has shape [3, 64], expected [2, 64]");
+  CHECK(fs::file_size(checkpoint) == sizeBefore);
+  file.tensors.erase("model.fc.weight");
+  saveSafetensors(checkpoint, file.tensors, file.metadata);
+  CHECK(errorOf([&] { runExperiment(parse(config), {true, false, -1}); }) ==
+        checkpoint + ": missing tensor 'fc.weight' (expected shape [2, 64])");
+}

@@ -1,0 +1,22 @@
+#include "train/Measures.h"
+
+#include "quant/Accounting.h"
+#include "train/Evaluate.h"
+
+namespace fgq {
+
+nlohmann::json measureModel(Module& model, Module* teacher, DataLoader& evalLoader, const Shape& imageShape) {
+  const EvalResult r = evaluate(model, evalLoader, teacher);
+  nlohmann::json out = {{"top1", r.top1}, {"top5", r.top5}, {"loss", r.loss}, {"examples", r.examples}};
+  if (teacher) {
+    const EvalResult reference = evaluate(*teacher, evalLoader);
+    out["teacher_top1"] = reference.top1;
+    out["drop"] = reference.top1 - r.top1;
+    out["agreement"] = r.agreement;
+    out["logit_l1"] = r.logitL1;
+  }
+  out["cost"] = account(model, imageShape).toJson();
+  return out;
+}
+
+}  // namespace fgq

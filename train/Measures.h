@@ -1,0 +1,14 @@
+#pragma once
+// The measures every report uses (methods.md, section 3), for a model on an evaluation set: Top-1,
+// Top-5 and loss; with the FP32 teacher also the teacher's Top-1, the drop, top-1 agreement, mean
+// |logit difference|, and the cost account (multiplications eliminated, bits, bytes).
+#include <nlohmann/json.hpp>
+
+#include "data/DataLoader.h"
+#include "layers/Module.h"
+
+namespace fgq {
+
+nlohmann::json measureModel(Module& model, Module* teacher, DataLoader& evalLoader, const Shape& imageShape);
+
+}  // namespace fgq

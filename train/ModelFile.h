@@ -1,0 +1,25 @@
+#pragma once
+// Any model file fgq writes, loaded for evaluation: a quantized model (which carries its own config) or
+// a plain state dict (model.safetensors, best.safetensors), whose config must be given.
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "train/ExperimentConfig.h"
+
+namespace fgq {
+
+struct LoadedModel {
+  Experiment experiment;
+  std::unique_ptr<Module> model;
+  std::unique_ptr<Module> teacher;  // the FP32 model (model.weights) when the config names one
+  bool quantized = false;
+};
+
+// `configPath` may be empty for a quantized model (its embedded config is used); `overrides` apply to
+// whichever config is used. Throws naming the file for anything that does not fit.
+LoadedModel loadModelFile(const std::string& path, const std::string& configPath, const std::vector<std::string>& overrides);
+
+// The measures of section 3 on the config's evaluation set (what fgq-eval prints).
+nlohmann::json evaluateModelFile(const std::string& path, const std::string& configPath, const std::vector<std::string>& overrides);
+
+}  // namespace fgq
