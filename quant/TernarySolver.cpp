@@ -1,8 +1,10 @@
 #include "quant/TernarySolver.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <functional>
+#include <vector>
 
 #include "core/Error.h"
 
@@ -26,10 +28,29 @@ std::string ternarySolverName(TernarySolver solver) {
 
 namespace {
 
+// Sorts non-negative floats descending. Large groups ("layer", "filter" of big convs: millions of
+// weights) use a radix sort on the bit patterns, which order like the values for non-negative floats.
+void sortMagnitudesDescending(float* a, int64_t n) {
+  if (n < 4096) {
+    std::sort(a, a + n, std::greater<float>());
+    return;
+  }
+  std::vector<uint32_t> keys(n), buffer(n);
+  for (int64_t i = 0; i < n; ++i) keys[i] = ~std::bit_cast<uint32_t>(a[i]);  // inverted: ascending keys, descending values
+  for (int shift = 0; shift < 32; shift += 11) {
+    std::vector<int64_t> offsets(2049, 0);
+    for (int64_t i = 0; i < n; ++i) offsets[((keys[i] >> shift) & 2047) + 1]++;
+    for (int b = 0; b < 2048; ++b) offsets[b + 1] += offsets[b];
+    for (int64_t i = 0; i < n; ++i) buffer[offsets[(keys[i] >> shift) & 2047]++] = keys[i];
+    keys.swap(buffer);
+  }
+  for (int64_t i = 0; i < n; ++i) a[i] = std::bit_cast<float>(~keys[i]);
+}
+
 // The optimal threshold for magnitudes `a` (n of them): returns alpha and the smallest kept magnitude
 // (values strictly below it become 0). Sorts `a` in place, descending.
 std::pair<float, float> exactThreshold(float* a, int64_t n) {
-  std::sort(a, a + n, std::greater<float>());
+  sortMagnitudesDescending(a, n);
   double prefix = 0, best = 0;
   int64_t bestK = 0;
   for (int64_t k = 1; k <= n; ++k) {

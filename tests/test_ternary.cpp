@@ -1,6 +1,7 @@
 // FGQ's ternary groups: the solvers against brute force, group geometry, the packed format.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/Random.h"
@@ -136,4 +137,27 @@ TEST_CASE("packed formats round-trip and report their size") {
   const QuantizedWeights i8 = quantizeInt8PerChannel(w);
   CHECK(i8.storedBytes() == 16 * 64 * 9 + 16 * 4);
   CHECK(compare(i8.dequantize(), w).maxAbsDiff <= maxAbs(w) / 127 / 2 + 1e-6);
+}
+
+TEST_CASE("large groups (radix-sorted) reach the same optimum as a plain sort and scan") {
+  Random random(8);
+  std::vector<float> w(20000), scratch(w.size());
+  for (float& v : w) v = static_cast<float>(random.normal());
+  std::vector<int8_t> codes(w.size());
+  const TernaryScales s = solveTernaryGroup(TernarySolver::kExact, w.data(), static_cast<int64_t>(w.size()), 1, codes.data(), scratch.data());
+  std::vector<double> a;
+  for (float v : w) a.push_back(std::abs(v));
+  std::sort(a.begin(), a.end(), std::greater<double>());
+  double prefix = 0, best = 0, bestSum = 0;
+  size_t bestK = 0;
+  for (size_t k = 1; k <= a.size(); ++k) {
+    prefix += a[k - 1];
+    if (prefix * prefix / k > best) {
+      best = prefix * prefix / k;
+      bestK = k;
+      bestSum = prefix;
+    }
+  }
+  CHECK(s.positive == doctest::Approx(bestSum / bestK).epsilon(1e-6));
+  CHECK(std::count_if(codes.begin(), codes.end(), [](int8_t c) { return c != 0; }) == static_cast<int64_t>(bestK));
 }

@@ -153,3 +153,50 @@ TEST_CASE("bad input to a run: missing data, unwritable output, mismatched or da
   CHECK(errorOf([&] { runExperiment(parse(config), {true, false, -1}); }) ==
         checkpoint + ": missing tensor 'fc.weight' (expected shape [2, 64])");
 }
+
+TEST_CASE("conversion configs: bad group size, solver, bits, keep_layers, calibration folder and teacher are named") {
+  testing::TempDir dir;
+  writeTinyDataset(dir / "data");
+  nlohmann::json teacher = tinyConfig(dir / "data", dir / "teacher");
+  teacher["train"]["epochs"] = 1;
+  runExperiment(parse(teacher), {});
+
+  auto conversion = [&] {
+    nlohmann::json c = tinyConfig(dir / "data", dir / "convert");
+    c["train"] = {{"epochs", 0}, {"eval_batch_size", 16}};
+    c.erase("optimizer");
+    c.erase("schedule");
+    c["model"]["weights"] = dir / "teacher/model.safetensors";
+    c["quantization"] = {{"weights", {{"group_size", 4}}}, {"calibration", {{"images", 1}}}};
+    return c;
+  };
+  nlohmann::json c = conversion();
+  const nlohmann::json summary = runExperiment(parse(c), {false, true, -1});
+  CHECK(summary.contains("teacher_top1"));  // a conversion from a single calibration image works
+
+  c["quantization"]["weights"]["group_size"] = 0;
+  CHECK(errorOf([&] { parse(c); }) == "tiny.json: quantization.weights.group_size: group size must be positive, found 0");
+  c["quantization"]["weights"]["group_size"] = -8;
+  CHECK(errorOf([&] { parse(c); }).find("group size must be positive, found -8") != std::string::npos);
+  c = conversion();
+  c["quantization"]["weights"]["solver"] = "greedy";
+  CHECK(errorOf([&] { parse(c); }).find("quantization.weights.solver: unknown ternary solver 'greedy'") != std::string::npos);
+  c = conversion();
+  c["quantization"]["activations"] = {{"bits", 1}};
+  CHECK(errorOf([&] { parse(c); }).find("quantization.activations.bits: must be 0 (FP32 activations) or 2..16, found 1") !=
+        std::string::npos);
+  c = conversion();
+  c["quantization"]["weights"]["keep_layers"] = {"layer9.*"};
+  CHECK(errorOf([&] { runExperiment(parse(c), {false, true, -1}); }).find("keep_layers pattern 'layer9.*' matches no conv") !=
+        std::string::npos);
+  c = conversion();
+  fs::create_directories(dir / "empty");
+  c["quantization"]["calibration"]["folder"] = dir / "empty";
+  CHECK(errorOf([&] { runExperiment(parse(c), {false, true, -1}); }).find("empty: no images") != std::string::npos);
+  std::ofstream(dir / "empty/broken.jpg") << "not a jpeg";
+  CHECK(errorOf([&] { runExperiment(parse(c), {false, true, -1}); }).find("broken.jpg: cannot decode image") != std::string::npos);
+  c = conversion();
+  c["model"]["num_classes"] = 3;
+  CHECK(errorOf([&] { runExperiment(parse(c), {false, true, -1}); })
+            .find("teacher/model.safetensors: tensor 'fc.bias' has shape [2], expected [3]") != std::string::npos);
+}

@@ -90,9 +90,14 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
   prepareOutput(e, options);
   const std::string dir = e.outputDir, checkpointPath = dir + "/checkpoint.safetensors";
 
-  auto trainSet = makeDataset(e.data, true, e.data.trainTransforms);
+  // A pure conversion (no epochs) reads no training data.
+  std::unique_ptr<Dataset> trainSet;
+  std::unique_ptr<DataLoader> trainLoader;
+  if (e.train.epochs > 0) {
+    trainSet = makeDataset(e.data, true, e.data.trainTransforms);
+    trainLoader = std::make_unique<DataLoader>(*trainSet, LoaderOptions{e.train.batchSize, true, true, e.train.seed, 2, e.data.limitTrain});
+  }
   auto evalSet = makeDataset(e.data, false, e.data.evalTransforms);
-  DataLoader trainLoader(*trainSet, {e.train.batchSize, true, true, e.train.seed, 2, e.data.limitTrain});
   DataLoader evalLoader(*evalSet, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval});
   auto model = createModel(e.model.arch, e.model.options);
   if (!e.model.weights.empty()) loadModel(e.model.weights, *model);
@@ -116,7 +121,7 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
     }
   }
   auto optimizer = makeOptimizer(e.optimizer, model->parameters());
-  const int64_t stepsPerEpoch = trainLoader.stepsPerEpoch();
+  const int64_t stepsPerEpoch = trainLoader ? trainLoader->stepsPerEpoch() : 0;
   const LrSchedule schedule = makeSchedule(e, stepsPerEpoch);
 
   nlohmann::json progress = {{"epoch", 0}, {"step", 0}, {"loss_sum", 0.0}, {"correct", 0}, {"seen", 0},
@@ -127,8 +132,8 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
     std::cerr << "resuming " << dir << " at epoch " << progress["epoch"].get<int64_t>() + 1 << ", step "
               << progress["step"].get<int64_t>() << "\n";
   }
-  std::cerr << e.name << ": " << e.model.arch << " (" << model->parameters().size() << " parameter tensors) on "
-            << trainSet->describe() << ", evaluated on " << evalSet->describe() << "\n";
+  std::cerr << e.name << ": " << e.model.arch << " (" << model->parameters().size() << " parameter tensors)"
+            << (trainSet ? " on " + trainSet->describe() : std::string()) << ", evaluated on " << evalSet->describe() << "\n";
 
   const auto sessionStart = std::chrono::steady_clock::now();
   const double elapsedBefore = progress["elapsed_seconds"];
@@ -142,7 +147,7 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
     double lossSum = progress["loss_sum"];
     int64_t correct = progress["correct"], seen = progress["seen"];
     model->train();
-    trainLoader.startEpoch(epoch, step);
+    trainLoader->startEpoch(epoch, step);
     Progress bar(epoch, e.train.epochs, stepsPerEpoch, e.train.batchSize);
     auto saveProgress = [&](int64_t nextEpoch, int64_t nextStep) {
       progress["epoch"] = nextEpoch;
@@ -155,7 +160,7 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
       saveCheckpoint(checkpointPath, *model, *optimizer, progress);
     };
     const auto epochStart = std::chrono::steady_clock::now();
-    while (auto batch = trainLoader.next()) {
+    while (auto batch = trainLoader->next()) {
       const int64_t globalStep = epoch * stepsPerEpoch + step;
       optimizer->setLearningRate(schedule.at(globalStep));
       model->reseed(stepSeed(e.train.seed, globalStep));
