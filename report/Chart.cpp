@@ -13,8 +13,8 @@ namespace fgq {
 namespace {
 
 constexpr int kWidth = 900, kHeight = 560;
-constexpr int kLeft = 80, kRight = 180, kTop = 50, kBottom = 70;  // plot margins; the legend sits on the right
-constexpr double kCharWidth = 7.0, kFontSize = 12;               // text metrics shared by both renderers
+constexpr int kLeft = 80, kRight = 210, kTop = 50, kBottom = 70;  // plot margins; the legend sits on the right
+constexpr double kHersheyScalePerPixel = 1.0 / 24.0;  // OpenCV's simplex font is ~24 px tall at scale 1
 
 struct Color {
   int r, g, b;
@@ -52,7 +52,12 @@ struct Scene {
   std::vector<Text> texts;
 };
 
-double textWidth(const std::string& s, double size) { return static_cast<double>(s.size()) * kCharWidth * size / kFontSize; }
+// Measured with the PNG's font, which runs wider than the SVG's sans-serif: a label placed clear of
+// others in the PNG is clear in the SVG too.
+double textWidth(const std::string& s, double size) {
+  int baseline = 0;
+  return cv::getTextSize(s, cv::FONT_HERSHEY_SIMPLEX, size * kHersheyScalePerPixel, 1, &baseline).width;
+}
 
 // Tick values at 1, 2 or 5 times a power of ten, about `target` of them over [lo, hi].
 std::vector<double> niceTicks(double lo, double hi, int target) {
@@ -125,7 +130,18 @@ Scene layout(const ChartSpec& spec) {
   scene.texts.push_back({kLeft + plotW / 2, kHeight - 18, spec.xLabel, kBlack, 13, 0, false});
   scene.texts.push_back({22, kTop + plotH / 2, spec.yLabel, kBlack, 13, 0, true});
 
+  // Everything a point label must not cover: points, the lines between them, the reference line.
   std::vector<Box> taken;
+  if (spec.referenceY) taken.push_back({kLeft, py(*spec.referenceY) - 2, kLeft + plotW, py(*spec.referenceY) + 2});
+  for (const auto& s : spec.series)
+    for (size_t i = 0; i + 1 < s.x.size() && !spec.bars; ++i) {
+      const double x1 = px(s.x[i]), y1 = py(s.y[i]), x2 = px(s.x[i + 1]), y2 = py(s.y[i + 1]);
+      const int samples = static_cast<int>(std::hypot(x2 - x1, y2 - y1) / 4) + 1;
+      for (int k = 0; k <= samples; ++k) {
+        const double x = x1 + (x2 - x1) * k / samples, y = y1 + (y2 - y1) * k / samples;
+        taken.push_back({x - 1.5, y - 1.5, x + 1.5, y + 1.5});
+      }
+    }
   for (size_t si = 0; si < spec.series.size(); ++si) {
     const ChartSeries& s = spec.series[si];
     const Color color = kPalette[si % std::size(kPalette)];
@@ -152,7 +168,8 @@ Scene layout(const ChartSpec& spec) {
     const Color color = kPalette[si % std::size(kPalette)];
     for (size_t i = 0; i < s.labels.size(); ++i) {
       const double x = px(s.x[i]), y = py(s.y[i]), w = textWidth(s.labels[i], 11), h = 11;
-      const double offsets[][2] = {{6, -6}, {6, 14}, {-6 - w, -6}, {-6 - w, 14}, {-w / 2, -10}, {-w / 2, 20}, {10, 4}, {-10 - w, 4}};
+      const double offsets[][2] = {{6, -6},  {6, 16},  {-6 - w, -6},  {-6 - w, 16},  {-w / 2, -10}, {-w / 2, 22},
+                                   {10, 4},  {-10 - w, 4}, {6, -18}, {6, 28}, {-6 - w, -18}, {-6 - w, 28}};
       Box chosen{};
       for (const auto& o : offsets) {
         chosen = {x + o[0], y + o[1] - h, x + o[0] + w, y + o[1]};
@@ -239,7 +256,7 @@ void writePng(const ChartSpec& spec, const std::string& path) {
   }
   for (const Dot& d : scene.dots) cv::circle(image, cv::Point2d(d.x, d.y), 4, cvColor(d.color), cv::FILLED, cv::LINE_AA);
   for (const Text& t : scene.texts) {
-    const double scale = t.size / 24.0;  // Hershey simplex is ~22 px tall at scale 1
+    const double scale = t.size * kHersheyScalePerPixel;
     int baseline = 0;
     const cv::Size size = cv::getTextSize(t.text, cv::FONT_HERSHEY_SIMPLEX, scale, 1, &baseline);
     const double shift = t.anchor < 0 ? 0 : (t.anchor == 0 ? size.width / 2.0 : size.width);

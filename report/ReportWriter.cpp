@@ -1,0 +1,124 @@
+#include "report/ReportWriter.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "core/Safetensors.h"
+#include "report/Chart.h"
+
+namespace fgq {
+namespace {
+
+const char* kColumns[] = {"label", "kind", "group_size", "activation_bits", "solver", "bn_reestimation", "top1", "top5", "drop",
+                          "agreement", "logit_l1", "mults_eliminated_percent", "bits_per_weight", "activation_bits_avg",
+                          "model_bytes", "fp32_bytes", "teacher_top1", "cache_key", "model_file"};
+
+std::string csvCell(const nlohmann::json& v) {
+  if (v.is_null()) return "";
+  if (v.is_string()) {
+    const std::string s = v.get<std::string>();
+    return s.find_first_of(",\"") == std::string::npos ? s : "\"" + s + "\"";
+  }
+  if (v.is_number_float()) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.10g", v.get<double>());
+    return buffer;
+  }
+  return v.dump();
+}
+
+std::string fixed(const nlohmann::json& v, int digits) {
+  if (!v.is_number()) return "–";
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.*f", digits, v.get<double>());
+  return buffer;
+}
+
+// Sort key of a group size: numbers in order, then filter, then layer.
+double groupOrder(const std::string& g) { return g == "filter" ? 1e9 : g == "layer" ? 2e9 : std::stod(g); }
+
+std::string table(const nlohmann::json& rows, const std::vector<int64_t>& widths, bool bn) {
+  std::string md = "| N |";
+  for (int64_t b : widths) md += " Top-1 " + std::to_string(b) + "-bit act. | drop |";
+  md += " mults eliminated | bits / weight |\n|---|";
+  for (size_t i = 0; i < widths.size(); ++i) md += "---|---|";
+  md += "---|---|\n";
+  std::map<double, std::string> groups;
+  for (const auto& r : rows)
+    if (r["bn_reestimation"] == bn) groups[groupOrder(r["group_size"])] = r["group_size"];
+  for (const auto& [order, g] : groups) {
+    md += "| " + g + " |";
+    const nlohmann::json* any = nullptr;
+    for (int64_t b : widths) {
+      const nlohmann::json* hit = nullptr;
+      for (const auto& r : rows)
+        if (r["group_size"] == g && r["activation_bits"] == b && r["bn_reestimation"] == bn) hit = &r;
+      md += hit ? " " + fixed((*hit)["top1"], 2) + " | " + fixed((*hit)["drop"], 2) + " |" : " – | – |";
+      if (hit) any = hit;
+    }
+    md += " " + fixed((*any)["mults_eliminated_percent"], 1) + "% | " + fixed((*any)["bits_per_weight"], 2) + " |\n";
+  }
+  return md;
+}
+
+}  // namespace
+
+void writeReport(const std::string& dir, const nlohmann::json& results) {
+  const nlohmann::json& rows = results["rows"];
+  writeFileAtomically(dir + "/results.json", results.dump(2) + "\n");
+
+  std::string csv;
+  for (const char* c : kColumns) csv += std::string(csv.empty() ? "" : ",") + c;
+  csv += "\n";
+  for (const auto& r : rows) {
+    std::string line;
+    for (const char* c : kColumns) line += std::string(line.empty() ? "" : ",") + csvCell(r.value(c, nlohmann::json()));
+    csv += line + "\n";
+  }
+  writeFileAtomically(dir + "/results.csv", csv);
+
+  std::set<int64_t> widthSet;
+  for (const auto& r : rows) widthSet.insert(r["activation_bits"].get<int64_t>());
+  const std::vector<int64_t> widths(widthSet.rbegin(), widthSet.rend());
+  const double fp32 = results["teacher"]["top1"];
+
+  ChartSpec chart;
+  chart.title = results["name"].get<std::string>() + ": FGQ accuracy against multiplications eliminated";
+  chart.xLabel = "multiplications eliminated (%)";
+  chart.yLabel = "Top-1 (%)";
+  chart.referenceY = fp32;
+  chart.referenceLabel = "FP32 " + fixed(fp32, 2) + "%";
+  for (int64_t b : widths) {
+    ChartSeries s;
+    s.name = std::to_string(b) + "-bit activations";
+    std::vector<const nlohmann::json*> points;
+    for (const auto& r : rows)
+      if (r["activation_bits"] == b && r["bn_reestimation"] == true) points.push_back(&r);
+    std::sort(points.begin(), points.end(), [](const nlohmann::json* a, const nlohmann::json* c) {
+      return (*a)["mults_eliminated_percent"].get<double>() < (*c)["mults_eliminated_percent"].get<double>();
+    });
+    for (auto* r : points) {
+      s.x.push_back((*r)["mults_eliminated_percent"]);
+      s.y.push_back((*r)["top1"]);
+      s.labels.push_back("N=" + (*r)["group_size"].get<std::string>());
+    }
+    if (!s.x.empty()) chart.series.push_back(s);
+  }
+  writeFileAtomically(dir + "/accuracy_vs_mults.svg", renderSvg(chart));
+  writePng(chart, dir + "/accuracy_vs_mults.png");
+
+  std::string md = "# " + results["name"].get<std::string>() + "\n\n";
+  md += "FP32 teacher (`" + results["teacher"]["file"].get<std::string>() + "`): Top-1 **" + fixed(fp32, 2) + "%**.\n\n";
+  md += "FGQ ternary weights without retraining, batch norm re-estimated (first conv and last layer int8):\n\n";
+  md += table(rows, widths, true);
+  bool anyWithout = false;
+  for (const auto& r : rows) anyWithout = anyWithout || r["bn_reestimation"] == false;
+  if (anyWithout) md += "\nWithout batch-norm re-estimation:\n\n" + table(rows, {widths.front()}, false);
+  md += "\n![accuracy against multiplications eliminated](accuracy_vs_mults.png)\n\n";
+  md += "Produced by `" + results["command"].get<std::string>() + "`; every number is in results.csv.\n";
+  writeFileAtomically(dir + "/report.md", md);
+}
+
+}  // namespace fgq

@@ -1,0 +1,143 @@
+#include "report/Sweep.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "core/Safetensors.h"
+#include "report/ReportWriter.h"
+#include "train/Trainer.h"
+
+namespace fgq {
+namespace fs = std::filesystem;
+
+namespace {
+
+uint64_t fnv1a64(const std::string& bytes, uint64_t h = 1469598103934665603ULL) {
+  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
+
+std::string hex(uint64_t v) {
+  char buffer[17];
+  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(v));
+  return buffer;
+}
+
+std::string fileHash(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": teacher checkpoint not found");
+  return hex(fnv1a64(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>())));
+}
+
+struct Point {
+  std::string label;                   // "N=4, a8"
+  nlohmann::json settings;             // what varies
+  std::vector<std::string> overrides;  // applied to the base config
+};
+
+std::string groupText(const nlohmann::json& g) { return g.is_string() ? g.get<std::string>() : std::to_string(g.get<int64_t>()); }
+
+std::vector<Point> points(const ConfigNode& sweep) {
+  const nlohmann::json groups = sweep.raw("group_sizes", nlohmann::json::array());
+  if (!groups.is_array() || groups.empty()) sweep.fail("group_sizes", "needs at least one group size");
+  const auto bits = sweep.get<std::vector<int64_t>>("activation_bits", {8});
+  if (bits.empty()) sweep.fail("activation_bits", "needs at least one width");
+  const std::string solver = sweep.get<std::string>("solver", "exact");
+  const nlohmann::json without = sweep.raw("without_bn_reestimation", nlohmann::json::array());
+  std::vector<Point> out;
+  auto add = [&](const nlohmann::json& group, int64_t b, bool bn) {
+    if (!group.is_string() && !group.is_number_integer()) sweep.fail("group_sizes", "entries are integers, \"filter\" or \"layer\"");
+    const std::string n = groupText(group);
+    out.push_back({"N=" + n + ", a" + std::to_string(b) + (bn ? "" : ", no BN re-est."),
+                   {{"kind", "fgq"}, {"group_size", n}, {"activation_bits", b}, {"solver", solver}, {"bn_reestimation", bn}},
+                   {"quantization.weights.group_size=" + group.dump(), "quantization.activations.bits=" + std::to_string(b),
+                    "quantization.weights.solver=" + solver, std::string("quantization.bn_reestimation=") + (bn ? "true" : "false")}});
+  };
+  for (int64_t b : bits)
+    for (const auto& g : groups) add(g, b, true);
+  for (const auto& g : without) add(g, bits.front(), false);
+  return out;
+}
+
+std::string slug(const std::string& label) {
+  std::string s;
+  for (char c : label) s += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return s;
+}
+
+// A row of results.csv: the settings and the measures of section 3.
+nlohmann::json rowOf(const Point& p, const nlohmann::json& summary, const std::string& key, const std::string& modelFile) {
+  nlohmann::json row = p.settings;
+  row["label"] = p.label;
+  for (const char* k : {"teacher_top1", "drop", "agreement", "logit_l1"}) row[k] = summary.value(k, nlohmann::json());
+  row["top1"] = summary["final_top1"];
+  row["top5"] = summary["final_top5"];
+  const auto& cost = summary["cost"];
+  row["mults_eliminated_percent"] = cost["multiplications_eliminated_percent"];
+  row["bits_per_weight"] = cost["bits_per_weight"];
+  row["activation_bits_avg"] = cost["activation_bits"];
+  row["model_bytes"] = cost["model_bytes"];
+  row["fp32_bytes"] = cost["fp32_bytes"];
+  row["cache_key"] = key;
+  row["model_file"] = modelFile;
+  return row;
+}
+
+}  // namespace
+
+nlohmann::json runSweep(const std::string& sweepPath, const SweepOptions& options) {
+  const ConfigNode sweep = ConfigNode::load(sweepPath, options.overrides);
+  const std::string name = sweep.require<std::string>("name");
+  std::string base = sweep.require<std::string>("base");
+  if (fs::path(base).is_relative() && !fs::exists(base)) base = (fs::path(sweepPath).parent_path() / base).string();
+  const std::string outputDir = sweep.child("output").get<std::string>("dir", "reports/" + name);
+  const std::vector<Point> sweepPoints = points(sweep);
+  sweep.finish();
+
+  std::error_code ec;
+  fs::create_directories(fs::path(outputDir) / "cache", ec);
+  if (ec || !fs::is_directory(fs::path(outputDir) / "cache"))
+    throw Error(outputDir + ": cannot create the report directory" + (ec ? ": " + ec.message() : ""));
+
+  const Experiment baseExperiment = parseExperiment(ConfigNode::load(base));
+  if (baseExperiment.model.weights.empty()) throw Error(base + ": model.weights must name the teacher checkpoint");
+  const std::string teacherHash = fileHash(baseExperiment.model.weights);
+
+  nlohmann::json rows = nlohmann::json::array();
+  int computed = 0;
+  for (size_t i = 0; i < sweepPoints.size(); ++i) {
+    const Point& p = sweepPoints[i];
+    std::vector<std::string> overrides = p.overrides;
+    const std::string pointDir = (fs::path(outputDir) / "points" / slug(p.label)).string();
+    overrides.push_back("output.dir=" + pointDir);
+    const Experiment e = parseExperiment(ConfigNode::load(base, overrides));
+    nlohmann::json keyed = e.resolved;
+    keyed["output"].erase("dir");
+    const std::string key = hex(fnv1a64(keyed.dump() + teacherHash));
+    const std::string cacheFile = (fs::path(outputDir) / "cache" / (key + ".json")).string();
+    const std::string modelFile = pointDir + "/quantized.safetensors";
+    nlohmann::json summary;
+    if (fs::exists(cacheFile) && fs::exists(modelFile)) {
+      summary = nlohmann::json::parse(std::ifstream(cacheFile));
+      std::cerr << "[" << i + 1 << "/" << sweepPoints.size() << "] " << p.label << ": cached\n";
+    } else {
+      std::cerr << "[" << i + 1 << "/" << sweepPoints.size() << "] " << p.label << ": converting\n";
+      summary = runExperiment(e, RunOptions{false, true, -1});
+      writeFileAtomically(cacheFile, summary.dump(2));
+      ++computed;
+    }
+    rows.push_back(rowOf(p, summary, key, modelFile));
+  }
+  const nlohmann::json results = {{"name", name},
+                                  {"command", options.command},
+                                  {"base_config", base},
+                                  {"teacher", {{"file", baseExperiment.model.weights}, {"top1", rows[0]["teacher_top1"]}}},
+                                  {"rows", rows}};
+  writeReport(outputDir, results);
+  std::cerr << "report: " << rows.size() << " points (" << computed << " computed, " << rows.size() - computed
+            << " from the cache) in " << outputDir << "\n";
+  return results;
+}
+
+}  // namespace fgq

@@ -1,0 +1,21 @@
+#pragma once
+// fgq-report's sweep: one base conversion config, varied over group sizes, activation widths and
+// batch-norm re-estimation (and extra finished runs, such as fine-tuned models), each point run in
+// process. A point's result is cached under a key of its resolved config and the teacher file's
+// content, so a re-run computes only what changed, and an interrupted sweep continues where it stopped.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace fgq {
+
+struct SweepOptions {
+  std::vector<std::string> overrides;  // --set on the sweep config
+  std::string command;                 // the command line, recorded in the report
+};
+
+// Runs (or reuses) every point and writes results.csv, results.json, report.md and the charts into the
+// sweep's output directory. Returns results.json's content.
+nlohmann::json runSweep(const std::string& sweepPath, const SweepOptions& options);
+
+}  // namespace fgq
