@@ -36,6 +36,64 @@ TransformOptions parseTransforms(const ConfigNode& node, const std::vector<doubl
   return t;
 }
 
+// required: whether the block must give a learning rate (a pure conversion trains nothing).
+OptimizerConfig parseOptimizer(const ConfigNode& opt, bool required) {
+  OptimizerConfig o;
+  o.type = opt.get<std::string>("type", "sgd");
+  o.lr = required ? opt.require<double>("lr") : opt.get<double>("lr", 0.0);
+  o.weightDecay = opt.get<double>("weight_decay", 0.0);
+  if (o.type == "sgd") {
+    o.momentum = opt.get<double>("momentum", 0.0);
+    o.dampening = opt.get<double>("dampening", 0.0);
+    o.nesterov = opt.get<bool>("nesterov", false);
+  } else if (o.type == "adam" || o.type == "adamw") {
+    o.betas = opt.get<std::vector<double>>("betas", {0.9, 0.999});
+    o.eps = opt.get<double>("eps", 1e-8);
+    if (o.betas.size() != 2) opt.fail("betas", "expected [beta1, beta2]");
+  } else {
+    opt.fail("type", "unknown optimizer '" + o.type + "' (expected sgd, adam or adamw)");
+  }
+  return o;
+}
+
+ScheduleConfig parseSchedule(const ConfigNode& schedule) {
+  ScheduleConfig c;
+  c.type = schedule.get<std::string>("type", "constant");
+  c.warmupEpochs = schedule.get<double>("warmup_epochs", 0.0);
+  if (c.type == "step") c.stepSize = schedule.require<double>("step_size");
+  if (c.type == "multistep") c.milestones = schedule.require<std::vector<double>>("milestones");
+  if (c.type == "step" || c.type == "multistep") c.gamma = schedule.get<double>("gamma", 0.1);
+  if (c.type == "cosine") c.minLr = schedule.get<double>("min_lr", 0.0);
+  try {
+    makeSchedule(c, 0.1, 1000, 1000).validate();  // any realistic epoch length: only the numbers are checked
+  } catch (const Error& error) {
+    schedule.fail("type", error.what());
+  }
+  return c;
+}
+
+FinetuneConfig parseFinetune(const ConfigNode& node, const Experiment& e) {
+  FinetuneConfig f;
+  f.steps = node.require<int64_t>("steps");
+  if (f.steps < 1) node.fail("steps", "must be positive");
+  f.batchSize = node.get<int64_t>("batch_size", 128);
+  if (f.batchSize < 1) node.fail("batch_size", "must be positive");
+  f.seed = static_cast<uint64_t>(node.get<int64_t>("seed", 0));
+  f.crossEntropyWeight = node.get<double>("cross_entropy_weight", 0.0);
+  if (f.crossEntropyWeight < 0) node.fail("cross_entropy_weight", "must be >= 0");
+  f.images = node.get<int64_t>("images", -1);
+  if (f.images == 0 || f.images < -1) node.fail("images", "must be positive, or -1 for the whole training set");
+  f.folder = node.get<std::string>("folder", "");
+  if (!f.folder.empty() && f.crossEntropyWeight > 0) node.fail("cross_entropy_weight", "needs labels, and a folder has none");
+  f.checkpointEverySteps = node.get<int64_t>("checkpoint_every_steps", 100);
+  if (f.checkpointEverySteps < 1) node.fail("checkpoint_every_steps", "must be positive");
+  f.transforms = node.has("transforms") ? parseTransforms(node.child("transforms"), e.data.trainTransforms.mean, e.data.trainTransforms.std)
+                                        : e.data.trainTransforms;
+  f.optimizer = parseOptimizer(node.child("optimizer"), true);
+  f.schedule = parseSchedule(node.child("schedule"));
+  return f;
+}
+
 QuantizationConfig parseQuantization(const ConfigNode& node) {
   QuantizationConfig q;
   const ConfigNode weights = node.child("weights");
@@ -136,37 +194,15 @@ Experiment parseExperiment(const ConfigNode& root) {
   if (e.train.checkpointEverySteps <= 0) train.fail("checkpoint_every_steps", "must be positive");
   if (e.train.labelSmoothing < 0 || e.train.labelSmoothing >= 1) train.fail("label_smoothing", "must be in [0, 1)");
 
-  const ConfigNode opt = root.child("optimizer");
-  e.optimizer.type = opt.get<std::string>("type", "sgd");
-  // A pure conversion (no epochs) trains nothing and needs no learning rate.
-  e.optimizer.lr = e.train.epochs > 0 ? opt.require<double>("lr") : opt.get<double>("lr", 0.0);
-  e.optimizer.weightDecay = opt.get<double>("weight_decay", 0.0);
-  if (e.optimizer.type == "sgd") {
-    e.optimizer.momentum = opt.get<double>("momentum", 0.0);
-    e.optimizer.dampening = opt.get<double>("dampening", 0.0);
-    e.optimizer.nesterov = opt.get<bool>("nesterov", false);
-  } else if (e.optimizer.type == "adam" || e.optimizer.type == "adamw") {
-    e.optimizer.betas = opt.get<std::vector<double>>("betas", {0.9, 0.999});
-    e.optimizer.eps = opt.get<double>("eps", 1e-8);
-    if (e.optimizer.betas.size() != 2) opt.fail("betas", "expected [beta1, beta2]");
-  } else {
-    opt.fail("type", "unknown optimizer '" + e.optimizer.type + "' (expected sgd, adam or adamw)");
-  }
-
-  const ConfigNode schedule = root.child("schedule");
-  e.schedule.type = schedule.get<std::string>("type", "constant");
-  e.schedule.warmupEpochs = schedule.get<double>("warmup_epochs", 0.0);
-  if (e.schedule.type == "step") e.schedule.stepSize = schedule.require<double>("step_size");
-  if (e.schedule.type == "multistep") e.schedule.milestones = schedule.require<std::vector<double>>("milestones");
-  if (e.schedule.type == "step" || e.schedule.type == "multistep") e.schedule.gamma = schedule.get<double>("gamma", 0.1);
-  if (e.schedule.type == "cosine") e.schedule.minLr = schedule.get<double>("min_lr", 0.0);
-  try {
-    makeSchedule(e, 1000).validate();  // any realistic epoch length: only the numbers are checked
-  } catch (const Error& error) {
-    schedule.fail("type", error.what());
-  }
+  e.optimizer = parseOptimizer(root.child("optimizer"), e.train.epochs > 0);
+  e.schedule = parseSchedule(root.child("schedule"));
 
   if (root.has("quantization")) e.quantization = parseQuantization(root.child("quantization"));
+  if (root.has("finetune")) {
+    if (!e.quantization) root.fail("finetune", "fine-tunes a compressed model: it needs a quantization block");
+    if (e.train.epochs > 0) root.fail("finetune", "give either train.epochs or a finetune block, not both");
+    e.finetune = parseFinetune(root.child("finetune"), e);
+  }
 
   e.outputDir = root.child("output").get<std::string>("dir", "runs/" + e.name);
   root.finish();
@@ -174,17 +210,17 @@ Experiment parseExperiment(const ConfigNode& root) {
   return e;
 }
 
-LrSchedule makeSchedule(const Experiment& e, int64_t stepsPerEpoch) {
+LrSchedule makeSchedule(const ScheduleConfig& c, double lr, int64_t stepsPerEpoch, int64_t totalSteps) {
   auto steps = [&](double epochs) { return static_cast<int64_t>(std::llround(epochs * static_cast<double>(stepsPerEpoch))); };
   LrSchedule s;
-  s.type = e.schedule.type;
-  s.baseLr = e.optimizer.lr;
-  s.warmupSteps = steps(e.schedule.warmupEpochs);
-  s.stepSize = steps(e.schedule.stepSize);
-  for (double m : e.schedule.milestones) s.milestones.push_back(steps(m));
-  s.gamma = e.schedule.gamma;
-  s.minLr = e.schedule.minLr;
-  s.totalSteps = e.train.epochs * stepsPerEpoch;
+  s.type = c.type;
+  s.baseLr = lr;
+  s.warmupSteps = steps(c.warmupEpochs);
+  s.stepSize = steps(c.stepSize);
+  for (double m : c.milestones) s.milestones.push_back(steps(m));
+  s.gamma = c.gamma;
+  s.minLr = c.minLr;
+  s.totalSteps = totalSteps;
   return s;
 }
 

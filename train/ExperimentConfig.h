@@ -59,6 +59,22 @@ struct QuantizationConfig {
   uint64_t calibrationSeed = 0;
 };
 
+// The "finetune" block: training a compressed model against the FP32 teacher (methods.md, section
+// 1.7): L1 distance between logits, plus cross-entropy when cross_entropy_weight > 0 (labels read only
+// then), on the training images or an unlabeled folder, down to a single image seen through the
+// augmenting transforms.
+struct FinetuneConfig {
+  int64_t steps = 0, batchSize = 128;
+  uint64_t seed = 0;
+  double crossEntropyWeight = 0.0;
+  int64_t images = -1;  // distinct images to draw views from (-1: all)
+  std::string folder;   // unlabeled images instead of the training set
+  int64_t checkpointEverySteps = 100;
+  TransformOptions transforms;
+  OptimizerConfig optimizer;
+  ScheduleConfig schedule;
+};
+
 struct Experiment {
   std::string name;
   ModelConfig model;
@@ -67,12 +83,13 @@ struct Experiment {
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
   std::optional<QuantizationConfig> quantization;
+  std::optional<FinetuneConfig> finetune;
   std::string outputDir;
   nlohmann::json resolved;  // the whole config with defaults filled in
 };
 
 Experiment parseExperiment(const ConfigNode& root);
-// The schedule in steps for a run of `stepsPerEpoch` steps per epoch.
-LrSchedule makeSchedule(const Experiment& e, int64_t stepsPerEpoch);
+// The schedule in steps, for `stepsPerEpoch` steps an epoch and `totalSteps` in all.
+LrSchedule makeSchedule(const ScheduleConfig& schedule, double lr, int64_t stepsPerEpoch, int64_t totalSteps);
 
 }  // namespace fgq

@@ -11,6 +11,8 @@
 #include "data/DataLoader.h"
 #include "data/FashionMnist.h"
 #include "data/ImageFolder.h"
+#include "data/RepeatedDataset.h"
+#include "autograd/Functions.h"
 #include "layers/ops/Ops.h"
 #include "train/Adam.h"
 #include "train/Checkpoint.h"
@@ -85,23 +87,80 @@ std::unique_ptr<Dataset> makeDataset(const DataConfig& d, bool trainSplit, const
   return std::make_unique<ImageFolder>(trainSplit ? d.trainRoot : d.evalRoot, t, ImageFolderOptions{channels, d.skipBadImages});
 }
 
+namespace {
+
+// What the training phase of a run does: plain training (train block) or distillation fine-tuning of a
+// compressed model (finetune block); none for a pure conversion.
+struct TrainingPlan {
+  int64_t totalSteps = 0, batchSize = 1, checkpointEverySteps = 1;
+  uint64_t seed = 0;
+  OptimizerConfig optimizer;
+  ScheduleConfig schedule;
+  double labelSmoothing = 0;
+  bool distill = false;            // L1 to the teacher's logits ...
+  double crossEntropyWeight = 1;   // ... plus this times cross-entropy (labels read only when > 0)
+  bool evalEachEpoch = true;
+  std::unique_ptr<Dataset> data;
+  std::unique_ptr<DataLoader> loader;
+};
+
+TrainingPlan planTraining(const Experiment& e) {
+  TrainingPlan plan;
+  if (e.finetune) {
+    const FinetuneConfig& f = *e.finetune;
+    std::unique_ptr<Dataset> base =
+        f.folder.empty() ? makeDataset(e.data, true, f.transforms)
+                         : std::make_unique<ImageFolder>(f.folder, f.transforms, ImageFolderOptions{e.model.options.inChannels, e.data.skipBadImages});
+    const int64_t distinct = f.images > 0 ? std::min(f.images, base->size()) : base->size();
+    plan.data = std::make_unique<RepeatedDataset>(std::move(base), distinct, std::max(distinct, f.batchSize));
+    plan.totalSteps = f.steps;
+    plan.batchSize = f.batchSize;
+    plan.checkpointEverySteps = f.checkpointEverySteps;
+    plan.seed = f.seed;
+    plan.optimizer = f.optimizer;
+    plan.schedule = f.schedule;
+    plan.distill = true;
+    plan.crossEntropyWeight = f.crossEntropyWeight;
+    plan.evalEachEpoch = false;
+  } else if (e.train.epochs > 0) {
+    plan.data = makeDataset(e.data, true, e.data.trainTransforms);
+    plan.batchSize = e.train.batchSize;
+    plan.checkpointEverySteps = e.train.checkpointEverySteps;
+    plan.seed = e.train.seed;
+    plan.optimizer = e.optimizer;
+    plan.schedule = e.schedule;
+    plan.labelSmoothing = e.train.labelSmoothing;
+  }
+  if (plan.data) {
+    plan.loader = std::make_unique<DataLoader>(*plan.data, LoaderOptions{plan.batchSize, true, true, plan.seed, 2, e.finetune ? -1 : e.data.limitTrain});
+    if (!e.finetune) plan.totalSteps = e.train.epochs * plan.loader->stepsPerEpoch();
+  }
+  return plan;
+}
+
+int64_t argmaxRow(const float* row, int64_t k) { return std::max_element(row, row + k) - row; }
+
+// Top-1 agreements between two logit tensors [N, K].
+int64_t agreements(const Tensor& a, const Tensor& b) {
+  const int64_t n = a.dim(0), k = a.dim(1);
+  int64_t same = 0;
+  for (int64_t i = 0; i < n; ++i) same += argmaxRow(a.data<float>() + i * k, k) == argmaxRow(b.data<float>() + i * k, k);
+  return same;
+}
+
+}  // namespace
+
 nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
   gStopRequested = false;
   prepareOutput(e, options);
   const std::string dir = e.outputDir, checkpointPath = dir + "/checkpoint.safetensors";
 
-  // A pure conversion (no epochs) reads no training data.
-  std::unique_ptr<Dataset> trainSet;
-  std::unique_ptr<DataLoader> trainLoader;
-  if (e.train.epochs > 0) {
-    trainSet = makeDataset(e.data, true, e.data.trainTransforms);
-    trainLoader = std::make_unique<DataLoader>(*trainSet, LoaderOptions{e.train.batchSize, true, true, e.train.seed, 2, e.data.limitTrain});
-  }
+  TrainingPlan plan = planTraining(e);
   auto evalSet = makeDataset(e.data, false, e.data.evalTransforms);
   DataLoader evalLoader(*evalSet, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval});
   auto model = createModel(e.model.arch, e.model.options);
   if (!e.model.weights.empty()) loadModel(e.model.weights, *model);
-  std::unique_ptr<Module> teacher;  // the FP32 model a compressed one is compared with
+  std::unique_ptr<Module> teacher;  // the FP32 model a compressed one is compared with and distilled from
   std::vector<std::string> keptLayers;
   if (e.quantization) {
     if (e.model.weights.empty()) throw Error(e.name + ": quantization needs model.weights, the trained FP32 model to convert");
@@ -116,13 +175,14 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
       keptLayers = convertFgq(*model, *e.quantization, batches);
       std::cerr << "converted to FGQ (N=" << e.quantization->fgq.groups.str() << ", " << e.quantization->fgq.activationBits
                 << "-bit activations" << (e.quantization->bnReestimation ? ", batch norm re-estimated" : "") << ") from "
-                << e.quantization->calibrationImages << " calibration images in "
+                << batches.size() << " calibration batches in "
                 << formatDuration(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()) << "\n";
     }
   }
-  auto optimizer = makeOptimizer(e.optimizer, model->parameters());
-  const int64_t stepsPerEpoch = trainLoader ? trainLoader->stepsPerEpoch() : 0;
-  const LrSchedule schedule = makeSchedule(e, stepsPerEpoch);
+  auto optimizer = makeOptimizer(plan.optimizer, model->parameters());
+  const int64_t stepsPerEpoch = plan.loader ? plan.loader->stepsPerEpoch() : 0;
+  const int64_t epochs = stepsPerEpoch ? (plan.totalSteps + stepsPerEpoch - 1) / stepsPerEpoch : 0;
+  const LrSchedule schedule = makeSchedule(plan.schedule, plan.optimizer.lr, stepsPerEpoch, plan.totalSteps);
 
   nlohmann::json progress = {{"epoch", 0}, {"step", 0}, {"loss_sum", 0.0}, {"correct", 0}, {"seen", 0},
                              {"best_top1", -1.0}, {"best_epoch", 0}, {"elapsed_seconds", 0.0}, {"train_seconds", 0.0}};
@@ -132,23 +192,23 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
     std::cerr << "resuming " << dir << " at epoch " << progress["epoch"].get<int64_t>() + 1 << ", step "
               << progress["step"].get<int64_t>() << "\n";
   }
-  std::cerr << e.name << ": " << e.model.arch << " (" << model->parameters().size() << " parameter tensors)"
-            << (trainSet ? " on " + trainSet->describe() : std::string()) << ", evaluated on " << evalSet->describe() << "\n";
+  std::cerr << e.name << ": " << e.model.arch << (plan.distill ? " distilled from its FP32 teacher" : "")
+            << (plan.data ? " on " + plan.data->describe() : std::string()) << ", evaluated on " << evalSet->describe() << "\n";
 
   const auto sessionStart = std::chrono::steady_clock::now();
   const double elapsedBefore = progress["elapsed_seconds"];
   auto elapsed = [&] { return elapsedBefore + std::chrono::duration<double>(std::chrono::steady_clock::now() - sessionStart).count(); };
   double trainSeconds = progress["train_seconds"];
-  EvalResult last;
   bool interrupted = false;
 
-  for (int64_t epoch = progress["epoch"]; epoch < e.train.epochs && !interrupted; ++epoch) {
+  for (int64_t epoch = progress["epoch"]; epoch < epochs && !interrupted; ++epoch) {
     int64_t step = progress["step"];
     double lossSum = progress["loss_sum"];
     int64_t correct = progress["correct"], seen = progress["seen"];
+    const int64_t epochSteps = std::min(stepsPerEpoch, plan.totalSteps - epoch * stepsPerEpoch);
     model->train();
-    trainLoader->startEpoch(epoch, step);
-    Progress bar(epoch, e.train.epochs, stepsPerEpoch, e.train.batchSize);
+    plan.loader->startEpoch(epoch, step);
+    Progress bar(epoch, epochs, epochSteps, plan.batchSize);
     auto saveProgress = [&](int64_t nextEpoch, int64_t nextStep) {
       progress["epoch"] = nextEpoch;
       progress["step"] = nextStep;
@@ -160,18 +220,31 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
       saveCheckpoint(checkpointPath, *model, *optimizer, progress);
     };
     const auto epochStart = std::chrono::steady_clock::now();
-    while (auto batch = trainLoader->next()) {
+    while (step < epochSteps) {
+      auto batch = plan.loader->next();
       const int64_t globalStep = epoch * stepsPerEpoch + step;
       optimizer->setLearningRate(schedule.at(globalStep));
-      model->reseed(stepSeed(e.train.seed, globalStep));
+      model->reseed(stepSeed(plan.seed, globalStep));
       optimizer->zeroGrad();
       const Variable logits = (*model)(Variable(batch->images));
-      Variable loss = crossEntropy(logits, batch->labels, e.train.labelSmoothing);
+      Variable loss;
+      if (plan.distill) {
+        Tensor target;
+        {
+          NoGradGuard noGrad;
+          target = (*teacher)(Variable(batch->images)).tensor().plain();
+        }
+        loss = l1Loss(logits, target);
+        if (plan.crossEntropyWeight > 0) loss = add(loss, scale(crossEntropy(logits, batch->labels), plan.crossEntropyWeight));
+        correct += agreements(logits.tensor().plain(), target);
+      } else {
+        loss = crossEntropy(logits, batch->labels, plan.labelSmoothing);
+        correct += countCorrect(logits.tensor(), batch->labels).top1;
+      }
       loss.backward();
       optimizer->step();
       const int64_t n = batch->images.dim(0);
       lossSum += loss.tensor().itemAsDouble() * static_cast<double>(n);
-      correct += countCorrect(logits.tensor(), batch->labels).top1;
       seen += n;
       bar.update(step, lossSum / static_cast<double>(seen), 100.0 * static_cast<double>(correct) / static_cast<double>(seen));
       ++step;
@@ -184,30 +257,29 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
         interrupted = true;
         break;
       }
-      if ((globalStep + 1) % e.train.checkpointEverySteps == 0 && step < stepsPerEpoch) saveProgress(epoch, step);
+      if ((globalStep + 1) % plan.checkpointEverySteps == 0 && step < epochSteps) saveProgress(epoch, step);
     }
     bar.finish();
     trainSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - epochStart).count();
     if (interrupted) break;
 
-    last = evaluate(*model, evalLoader);
-    const double trainLoss = lossSum / static_cast<double>(seen);
-    const nlohmann::json metrics = {{"epoch", epoch + 1},
-                                    {"train_loss", trainLoss},
-                                    {"train_top1", 100.0 * static_cast<double>(correct) / static_cast<double>(seen)},
-                                    {"eval_loss", last.loss},
-                                    {"eval_top1", last.top1},
-                                    {"eval_top5", last.top5},
-                                    {"lr", optimizer->learningRate()},
-                                    {"elapsed_seconds", elapsed()}};
-    appendLine(dir + "/metrics.jsonl", metrics);
-    std::cerr << "epoch " << epoch + 1 << "/" << e.train.epochs << ": train loss " << trainLoss << ", eval top-1 " << last.top1
-              << "%, top-5 " << last.top5 << "%, " << formatDuration(elapsed()) << " elapsed\n";
-    if (last.top1 > progress["best_top1"].get<double>()) {
-      progress["best_top1"] = last.top1;
-      progress["best_epoch"] = epoch + 1;
-      saveModel(dir + "/best.safetensors", *model);
+    nlohmann::json metrics = {{"epoch", epoch + 1},
+                              {"train_loss", lossSum / static_cast<double>(seen)},
+                              {plan.distill ? "train_teacher_agreement" : "train_top1", 100.0 * static_cast<double>(correct) / static_cast<double>(seen)},
+                              {"lr", optimizer->learningRate()},
+                              {"elapsed_seconds", elapsed()}};
+    if (plan.evalEachEpoch) {
+      const EvalResult r = evaluate(*model, evalLoader);
+      metrics.update({{"eval_loss", r.loss}, {"eval_top1", r.top1}, {"eval_top5", r.top5}});
+      std::cerr << "epoch " << epoch + 1 << "/" << epochs << ": train loss " << metrics["train_loss"].get<double>() << ", eval top-1 "
+                << r.top1 << "%, top-5 " << r.top5 << "%, " << formatDuration(elapsed()) << " elapsed\n";
+      if (r.top1 > progress["best_top1"].get<double>()) {
+        progress["best_top1"] = r.top1;
+        progress["best_epoch"] = epoch + 1;
+        saveModel(dir + "/best.safetensors", *model);
+      }
     }
+    appendLine(dir + "/metrics.jsonl", metrics);
     saveProgress(epoch + 1, 0);
   }
 
@@ -218,16 +290,17 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
   Random random(0);
   const nlohmann::json measures = measureModel(*model, teacher.get(), evalLoader, evalSet->get(0, random).image.shape());
   const double top1 = measures["top1"];
-  const int64_t trainImages = e.train.epochs * stepsPerEpoch * e.train.batchSize;
   nlohmann::json summary = {{"name", e.name},
                             {"final_top1", top1},
                             {"final_top5", measures["top5"]},
                             {"final_loss", measures["loss"]},
                             {"best_top1", std::max(progress["best_top1"].get<double>(), top1)},
                             {"best_epoch", progress["best_epoch"]},
-                            {"epochs", e.train.epochs},
+                            {"epochs", epochs},
+                            {"steps", plan.totalSteps},
                             {"wall_seconds", elapsed()},
-                            {"train_images_per_second", trainSeconds > 0 ? trainImages / trainSeconds : 0.0},
+                            {"train_seconds", trainSeconds},
+                            {"train_images_per_second", trainSeconds > 0 ? plan.totalSteps * plan.batchSize / trainSeconds : 0.0},
                             {"cost", measures["cost"]}};
   if (teacher) {
     for (const char* key : {"teacher_top1", "drop", "agreement", "logit_l1"}) summary[key] = measures[key];

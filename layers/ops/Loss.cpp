@@ -1,4 +1,4 @@
-// Softmax cross-entropy, fused: the gradient is (softmax - target distribution) / N.
+// Softmax cross-entropy, fused: the gradient is (softmax - target distribution) / N; and the L1 distance.
 #include <cmath>
 
 #include "layers/ops/Ops.h"
@@ -58,6 +58,29 @@ Variable crossEntropy(const Variable& logits, const Tensor& targets, double labe
                     });
                     in[0].addGrad(grad);
                   });
+}
+
+Variable l1Loss(const Variable& x, const Tensor& targetIn) {
+  FGQ_CHECK(x.shape() == targetIn.shape(), "l1 loss between " << x.shape().str() << " and " << targetIn.shape().str());
+  const Tensor a = x.tensor().plain(), target = targetIn.plain().to(x.dtype());
+  double sum = 0;
+  reference::visitFloat(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    for (int64_t i = 0; i < a.numel(); ++i) sum += std::abs(static_cast<double>(a.data<T>()[i]) - target.data<T>()[i]);
+  });
+  const double n = static_cast<double>(a.numel());
+  return Variable(Tensor::full({1}, sum / n, a.dtype()), {x}, [a, target, n](std::vector<Variable>& in, const Tensor& g) {
+    Tensor grad = Tensor::empty(a.shape(), a.dtype());
+    const double scale = g.itemAsDouble() / n;
+    reference::visitFloat(a.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      for (int64_t i = 0; i < a.numel(); ++i) {
+        const T d = a.data<T>()[i] - target.data<T>()[i];
+        grad.data<T>()[i] = static_cast<T>(d > 0 ? scale : (d < 0 ? -scale : 0.0));
+      }
+    });
+    in[0].addGrad(grad);
+  });
 }
 
 }  // namespace fgq

@@ -35,4 +35,8 @@ Variable dropout(const Variable& x, double p, uint64_t seed);
 // With label smoothing e the target distribution is (1-e) one-hot + e/K, as torch.nn.CrossEntropyLoss.
 Variable crossEntropy(const Variable& logits, const Tensor& targets, double labelSmoothing = 0.0);
 
+// mean |x - target| over every element (the distillation error of methods.md, section 2.4); the
+// gradient is sign(x - target) / numel, zero where they are equal. target is a constant.
+Variable l1Loss(const Variable& x, const Tensor& target);
+
 }  // namespace fgq
