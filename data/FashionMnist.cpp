@@ -34,19 +34,20 @@ std::vector<int64_t> readIdx(const std::string& path, int expectedDims, std::vec
   return dims;
 }
 
-FashionMnist::FashionMnist(const std::string& root, const std::string& split, TransformOptions transforms)
+FashionMnist::FashionMnist(const std::string& root, const std::string& split, TransformOptions transforms, bool withLabels)
     : split_(split), transforms_(std::move(transforms)) {
   FGQ_CHECK(split == "train" || split == "test", "Fashion-MNIST split must be train or test, found '" << split << "'");
   if (!std::filesystem::is_directory(root))
     throw Error(root + ": Fashion-MNIST directory not found (install dataset-fashion-mnist, or set data.root)");
   const std::string prefix = root + "/" + (split == "train" ? "train" : "t10k");
   const auto imageDims = readIdx(prefix + "-images-idx3-ubyte.gz", 3, pixels_);
-  const auto labelDims = readIdx(prefix + "-labels-idx1-ubyte.gz", 1, labels_);
-  if (imageDims[0] != labelDims[0])
-    throw Error(prefix + ": " + std::to_string(imageDims[0]) + " images but " + std::to_string(labelDims[0]) + " labels");
   count_ = imageDims[0];
   rows_ = imageDims[1];
   cols_ = imageDims[2];
+  if (!withLabels) return;
+  const auto labelDims = readIdx(prefix + "-labels-idx1-ubyte.gz", 1, labels_);
+  if (imageDims[0] != labelDims[0])
+    throw Error(prefix + ": " + std::to_string(imageDims[0]) + " images but " + std::to_string(labelDims[0]) + " labels");
   for (uint8_t label : labels_)
     if (label >= 10) throw Error(prefix + "-labels-idx1-ubyte.gz: label " + std::to_string(label) + " outside 0..9");
 }
@@ -55,7 +56,7 @@ Example FashionMnist::get(int64_t index, Random& random) const {
   FGQ_CHECK(index >= 0 && index < count_, "Fashion-MNIST index " << index << " outside [0, " << count_ << ")");
   const cv::Mat image(static_cast<int>(rows_), static_cast<int>(cols_), CV_8UC1,
                       const_cast<uint8_t*>(pixels_.data() + index * rows_ * cols_));
-  return {applyTransforms(image, transforms_, random), labels_[index]};
+  return {applyTransforms(image, transforms_, random), labels_.empty() ? -1 : labels_[index]};
 }
 
 std::string FashionMnist::describe() const {

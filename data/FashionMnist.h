@@ -13,7 +13,8 @@ inline constexpr const char* kFashionMnistDefaultRoot = "/usr/share/datasets/fas
 class FashionMnist : public Dataset {
  public:
   // split: "train" or "test". Throws naming the file for a missing, truncated or malformed file.
-  FashionMnist(const std::string& root, const std::string& split, TransformOptions transforms);
+  // Without labels the label file is not read and every example's label is -1.
+  FashionMnist(const std::string& root, const std::string& split, TransformOptions transforms, bool withLabels = true);
   int64_t size() const override { return count_; }
   Example get(int64_t index, Random& random) const override;
   int64_t numClasses() const override { return 10; }

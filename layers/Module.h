@@ -48,6 +48,11 @@ class Module {
   void registerBuffer(const std::string& name, Tensor* buffer);
   template <typename M>
   std::shared_ptr<M> registerModule(const std::string& name, std::shared_ptr<M> module) {
+    for (auto& [childName, child] : children_)
+      if (childName == name) {
+        child = module;  // re-registering a name replaces that child
+        return module;
+      }
     children_.emplace_back(name, module);
     return module;
   }

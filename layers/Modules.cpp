@@ -22,9 +22,23 @@ void WeightedLayer::setInputQuantizer(std::shared_ptr<Module> quantizer) {
   inputQuantizer_ = registerModule("input_quantizer", std::move(quantizer));
 }
 
+void WeightedLayer::replaceInputQuantizer(std::shared_ptr<Module> quantizer) {
+  inputQuantizer_ = registerModule("input_quantizer", std::move(quantizer));
+}
+
 void WeightedLayer::setWeightQuantizer(std::shared_ptr<Module> quantizer) {
   FGQ_CHECK(!weightQuantizer_, "layer already has a weight quantizer");
   weightQuantizer_ = registerModule("weight_quantizer", std::move(quantizer));
+}
+
+void WeightedLayer::setBias(const Tensor& values) {
+  FGQ_CHECK(values.shape() == Shape{weight.shape()[0]}, "bias " << values.shape().str() << " for weight " << weight.shape().str());
+  if (bias.defined()) {
+    bias.tensor().copyFrom(values);
+    return;
+  }
+  bias = Variable(values.clone());
+  registerParameter("bias", &bias);
 }
 
 Variable WeightedLayer::quantizedInput(const Variable& x) {

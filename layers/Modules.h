@@ -23,7 +23,10 @@ class WeightedLayer : public Module {
  public:
   Variable weight, bias;
   void setInputQuantizer(std::shared_ptr<Module> quantizer);
+  void replaceInputQuantizer(std::shared_ptr<Module> quantizer);  // swaps an installed one
   void setWeightQuantizer(std::shared_ptr<Module> quantizer);
+  // Gives a layer built without a bias one (registered as "bias"), or replaces its values.
+  void setBias(const Tensor& values);
   Module* inputQuantizer() const { return inputQuantizer_.get(); }
   Module* weightQuantizer() const { return weightQuantizer_.get(); }
   // The input shape of the last forward pass (for MAC accounting); empty before the first.

@@ -24,7 +24,7 @@ Tensor quantizeCodes(const Tensor& xIn, float scale, float lo, float hi) {
 
 Variable fakeQuantize(const Variable& x, float scale, float lo, float hi) {
   FGQ_CHECK(x.dtype() == DType::kF32, "fake quantization of a " << dtypeName(x.dtype()) << " tensor");
-  FGQ_CHECK(scale > 0 && lo <= 0 && hi >= 0, "fake quantization with scale " << scale << " and range [" << lo << ", " << hi << "]");
+  FGQ_CHECK(scale > 0 && lo <= hi, "fake quantization with scale " << scale << " and range [" << lo << ", " << hi << "]");
   const Tensor& in = x.tensor();
   Tensor out = sameLayoutAs(in);
   const float* s = static_cast<const float*>(in.raw());

@@ -94,6 +94,41 @@ FinetuneConfig parseFinetune(const ConfigNode& node, const Experiment& e) {
   return f;
 }
 
+VbdConfig parseVbd(const ConfigNode& node, const Experiment& e) {
+  VbdConfig v;
+  v.gamma = node.require<double>("gamma");
+  if (v.gamma < 0) node.fail("gamma", "must be >= 0, found " + std::to_string(v.gamma));
+  v.weightsOnly = node.get<bool>("weights_only", false);
+  v.images = node.get<int64_t>("images", 8);
+  v.holdoutImages = node.get<int64_t>("holdout_images", 8);
+  v.batchSize = node.get<int64_t>("batch_size", 32);
+  v.folder = node.get<std::string>("folder", "");
+  v.seed = static_cast<uint64_t>(node.get<int64_t>("seed", 0));
+  if (v.images < 1) node.fail("images", "needs at least 1 image");
+  if (v.holdoutImages < 0) node.fail("holdout_images", "must be >= 0");
+  if (v.batchSize < 1) node.fail("batch_size", "must be positive");
+  v.transforms = node.has("transforms") ? parseTransforms(node.child("transforms"), e.data.trainTransforms.mean, e.data.trainTransforms.std)
+                                        : e.data.trainTransforms;
+  const ConfigNode steps = node.child("steps");
+  v.tensorSteps = steps.get<int64_t>("per_tensor", 300);
+  v.channelSteps = steps.get<int64_t>("per_channel", 200);
+  v.finalSteps = steps.get<int64_t>("final", 200);
+  if (v.tensorSteps < 0 || v.channelSteps < 0 || v.finalSteps < 0) steps.fail("per_tensor", "stage steps must be >= 0");
+  const ConfigNode lr = node.child("lr");
+  v.lrBits = lr.get<double>("bits", 0.01);
+  v.lrExponent = lr.get<double>("exponent", 0.01);
+  v.lrOffset = lr.get<double>("offset", 0.02);
+  v.lrWeights = lr.get<double>("weights", 1e-5);
+  v.evalEverySteps = node.get<int64_t>("eval_every_steps", 25);
+  v.patience = node.get<int64_t>("patience", 4);
+  if (v.evalEverySteps < 1) node.fail("eval_every_steps", "must be positive");
+  v.initialBits = node.get<double>("initial_bits", 8);
+  v.edgeBits = node.get<double>("edge_bits", 12);
+  if (v.initialBits < 1 || v.initialBits > 16) node.fail("initial_bits", "bits must be in 1..16, found " + std::to_string(v.initialBits));
+  if (v.edgeBits < 1 || v.edgeBits > 16) node.fail("edge_bits", "bits must be in 1..16, found " + std::to_string(v.edgeBits));
+  return v;
+}
+
 QuantizationConfig parseQuantization(const ConfigNode& node) {
   QuantizationConfig q;
   const ConfigNode weights = node.child("weights");
@@ -198,6 +233,11 @@ Experiment parseExperiment(const ConfigNode& root) {
   e.schedule = parseSchedule(root.child("schedule"));
 
   if (root.has("quantization")) e.quantization = parseQuantization(root.child("quantization"));
+  if (root.has("vbd")) {
+    if (e.quantization) root.fail("vbd", "give either a quantization (FGQ) block or a vbd block, not both");
+    if (e.model.weights.empty()) root.fail("vbd", "compresses a trained model: model.weights must name it");
+    e.vbd = parseVbd(root.child("vbd"), e);
+  }
   if (root.has("finetune")) {
     if (!e.quantization) root.fail("finetune", "fine-tunes a compressed model: it needs a quantization block");
     if (e.train.epochs > 0) root.fail("finetune", "give either train.epochs or a finetune block, not both");

@@ -75,6 +75,22 @@ struct FinetuneConfig {
   ScheduleConfig schedule;
 };
 
+// The "vbd" block: variable bit-depth compression by distillation (methods.md, section 2) from a few
+// unlabeled images, in three stages: per-tensor B, E, alpha; per-channel E, alpha for weights; B
+// rounded up and frozen while E, alpha and the weights train, with early stopping on held-out images.
+struct VbdConfig {
+  double gamma = 0.005;
+  bool weightsOnly = false;  // the size term counts weights only ("smallest storage")
+  int64_t images = 8, holdoutImages = 8, batchSize = 32;
+  std::string folder;  // unlabeled images instead of the training set
+  uint64_t seed = 0;
+  TransformOptions transforms;
+  int64_t tensorSteps = 300, channelSteps = 200, finalSteps = 200;
+  double lrBits = 0.01, lrExponent = 0.01, lrOffset = 0.02, lrWeights = 1e-5;
+  int64_t evalEverySteps = 25, patience = 4;
+  double initialBits = 8, edgeBits = 12;
+};
+
 struct Experiment {
   std::string name;
   ModelConfig model;
@@ -84,6 +100,7 @@ struct Experiment {
   ScheduleConfig schedule;
   std::optional<QuantizationConfig> quantization;
   std::optional<FinetuneConfig> finetune;
+  std::optional<VbdConfig> vbd;
   std::string outputDir;
   nlohmann::json resolved;  // the whole config with defaults filled in
 };

@@ -22,6 +22,7 @@
 #include "train/Measures.h"
 #include "train/Progress.h"
 #include "train/Sgd.h"
+#include "train/VbdTraining.h"
 
 namespace fgq {
 namespace fs = std::filesystem;
@@ -81,8 +82,8 @@ void prepareOutput(const Experiment& e, const RunOptions& options) {
 
 void requestStop() { gStopRequested = true; }
 
-std::unique_ptr<Dataset> makeDataset(const DataConfig& d, bool trainSplit, const TransformOptions& t) {
-  if (d.dataset == "fashion_mnist") return std::make_unique<FashionMnist>(d.root, trainSplit ? "train" : "test", t);
+std::unique_ptr<Dataset> makeDataset(const DataConfig& d, bool trainSplit, const TransformOptions& t, bool withLabels) {
+  if (d.dataset == "fashion_mnist") return std::make_unique<FashionMnist>(d.root, trainSplit ? "train" : "test", t, withLabels);
   const int64_t channels = t.mean.empty() ? 3 : static_cast<int64_t>(t.mean.size());
   return std::make_unique<ImageFolder>(trainSplit ? d.trainRoot : d.evalRoot, t, ImageFolderOptions{channels, d.skipBadImages});
 }
@@ -153,6 +154,7 @@ int64_t agreements(const Tensor& a, const Tensor& b) {
 nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
   gStopRequested = false;
   prepareOutput(e, options);
+  if (e.vbd) return runVbd(e);
   const std::string dir = e.outputDir, checkpointPath = dir + "/checkpoint.safetensors";
 
   TrainingPlan plan = planTraining(e);

@@ -26,8 +26,9 @@ struct RunOptions {
 // when stopped early.
 nlohmann::json runExperiment(const Experiment& experiment, const RunOptions& options);
 
-// The training or evaluation split, with the given transforms.
-std::unique_ptr<Dataset> makeDataset(const DataConfig& data, bool trainSplit, const TransformOptions& transforms);
+// The training or evaluation split, with the given transforms; without labels, none are read (-1).
+std::unique_ptr<Dataset> makeDataset(const DataConfig& data, bool trainSplit, const TransformOptions& transforms,
+                                     bool withLabels = true);
 
 // Asks the running experiment to stop after its current step (for a SIGINT handler).
 void requestStop();
