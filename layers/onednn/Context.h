@@ -13,6 +13,11 @@ using dnnl::memory;
 
 dnnl::engine& engine();
 dnnl::stream& stream();
+// Every forward primitive is created for training, with or without a backward pass to follow: the
+// inference variants may pick kernels that round differently, and a model must compute the same
+// numbers whether or not gradients are on (a student identical to its teacher has zero loss).
+inline constexpr auto kForwardProp = dnnl::prop_kind::forward_training;
+
 // Attributes every fgq primitive is created with: scratchpad owned by fgq (from the caching allocator).
 dnnl::primitive_attr defaultAttr();
 

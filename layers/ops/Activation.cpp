@@ -22,7 +22,7 @@ struct ReluPrimitives {
 const ReluPrimitives& reluPrimitives(const memory::desc& data, bool withBackward) {
   static onednn::PrimitiveCache<ReluPrimitives> cache;
   return cache.get(onednn::descKey(data) + (withBackward ? "t" : "i"), [&] {
-    const auto prop = withBackward ? prop_kind::forward_training : prop_kind::forward_inference;
+    const auto prop = onednn::kForwardProp;
     const auto attr = onednn::defaultAttr();
     ReluPrimitives r;
     r.forwardPd = eltwise_forward::primitive_desc(eltwise_forward::desc(prop, algorithm::eltwise_relu, data, 0.f, 0.f), attr,

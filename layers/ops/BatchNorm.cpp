@@ -24,7 +24,7 @@ const BatchNormPrimitives& batchNormPrimitives(const memory::desc& data, double 
   return cache.get(key, [&] {
     auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
     if (!batchStats) flags = flags | normalization_flags::use_global_stats;
-    const auto prop = withBackward || batchStats ? prop_kind::forward_training : prop_kind::forward_inference;
+    const auto prop = onednn::kForwardProp;
     const auto attr = onednn::defaultAttr();
     BatchNormPrimitives b;
     b.forwardPd = batch_normalization_forward::primitive_desc(

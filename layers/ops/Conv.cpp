@@ -39,7 +39,7 @@ const ConvPrimitives& convPrimitives(const Shape& xs, const Shape& ws, const Sha
     const memory::dims padding{p.padding[0], p.padding[1]};
     const memory::desc src = anyDesc(xs), weights = anyDesc(onednnWeightShape(ws, p.groups)), dst = anyDesc(ys);
     const memory::desc bias = hasBias ? anyDesc({ws[0]}) : memory::desc();
-    const auto prop = training ? prop_kind::forward_training : prop_kind::forward_inference;
+    const auto prop = onednn::kForwardProp;
     const auto attr = onednn::defaultAttr();
     const engine& eng = onednn::engine();
     ConvPrimitives c;

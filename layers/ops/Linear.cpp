@@ -30,7 +30,7 @@ const LinearPrimitives& linearPrimitives(const Shape& xs, const Shape& ws, bool 
     const auto attr = onednn::defaultAttr();
     const engine& eng = onednn::engine();
     LinearPrimitives l;
-    const auto prop = training ? prop_kind::forward_training : prop_kind::forward_inference;
+    const auto prop = onednn::kForwardProp;
     l.forwardPd = inner_product_forward::primitive_desc(inner_product_forward::desc(prop, src, weights, bias, dst), attr, eng);
     l.forward = onednn::createPrimitive<inner_product_forward>(l.forwardPd);
     if (!training) return l;

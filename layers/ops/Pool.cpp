@@ -26,7 +26,7 @@ const PoolPrimitives& poolPrimitives(const memory::desc& src, const Shape& ys, r
     const auto algo = kind == reference::PoolKind::kMax ? algorithm::pooling_max : algorithm::pooling_avg_include_padding;
     const memory::dims strides{p.stride[0], p.stride[1]}, kernel{p.kernel[0], p.kernel[1]};
     const memory::dims padding{p.padding[0], p.padding[1]};
-    const auto prop = withBackward ? prop_kind::forward_training : prop_kind::forward_inference;
+    const auto prop = onednn::kForwardProp;
     const auto attr = onednn::defaultAttr();
     const memory::desc dst = onednn::anyDesc(ys);
     PoolPrimitives pp;

@@ -1,0 +1,180 @@
+// Variable bit-depth compression: the quantizer's gradient table, the stages' invariants, the export,
+// and distillation's fixed point.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <numbers>
+
+#include "autograd/Functions.h"
+#include "autograd/Gradcheck.h"
+#include "core/Random.h"
+#include "core/TensorOps.h"
+#include "layers/models/Models.h"
+#include "layers/ops/Ops.h"
+#include "quant/Vbd.h"
+
+using namespace fgq;
+
+namespace {
+
+struct Grads {
+  double x, e, b, a;
+};
+
+// The gradients of q with respect to x, E, B and alpha for one element, from the op's backward.
+Grads opGrads(double x, double b, double e, double a) {
+  Variable vx(Tensor::full({1}, x), true), vb(Tensor::full({1}, b), true), ve(Tensor::full({1}, e), true),
+      va(Tensor::full({1}, a), true);
+  vbdQuantize(vx, vb, ve, va, false).backward(Tensor::full({1}, 1.0));
+  return {vx.grad().itemAsDouble(), ve.grad().itemAsDouble(), vb.grad().itemAsDouble(), va.grad().itemAsDouble()};
+}
+
+}  // namespace
+
+TEST_CASE("the VBD quantizer's gradients follow the table of methods.md 2.3 in every region") {
+  const double ln2 = std::numbers::ln2;
+  const double b = 4, e = -2, a = 0.5;  // window: lo = 0.5 - 8 = -7.5, hi = 0.5 + 8 - 1 = 7.5, scale 1/4
+  const double scale = std::exp2(e), half = std::exp2(b - 1);
+  // inside: x = 1.1 -> u = 4.4
+  Grads g = opGrads(1.1, b, e, a);
+  CHECK(g.x == doctest::Approx(1));
+  CHECK(g.e == doctest::Approx(ln2 * scale * (std::nearbyint(4.4) - 4.4)).epsilon(1e-4));
+  CHECK(g.b == 0);
+  CHECK(g.a == 0);
+  // above: x = 3 -> u = 12 >= hi
+  g = opGrads(3, b, e, a);
+  CHECK(g.x == 0);
+  CHECK(g.e == doctest::Approx(ln2 * scale * std::nearbyint(7.5)));
+  CHECK(g.b == doctest::Approx(ln2 * scale * half));
+  CHECK(g.a == doctest::Approx(scale));
+  // below: x = -3 -> u = -12 <= lo
+  g = opGrads(-3, b, e, a);
+  CHECK(g.x == 0);
+  CHECK(g.e == doctest::Approx(ln2 * scale * std::nearbyint(-7.5)));
+  CHECK(g.b == doctest::Approx(-ln2 * scale * half));
+  CHECK(g.a == doctest::Approx(scale));
+}
+
+TEST_CASE("VBD gradients match finite differences away from rounding jumps (E and x inside, B and alpha clipped)") {
+  // Inside the window q is piecewise constant in x (the STE says 1) and smooth in E only through the
+  // rounding, so the check runs where the table's formulas are exact derivatives: B and alpha of
+  // clipped values (q = 2^E * round(hi) is smooth there when round(hi) does not jump), and E of clipped
+  // values with integer edges.
+  Tensor x = Tensor::fromVector({4}, {5.0f, 6.0f, -5.0f, -6.0f});  // all clipped for B = 3, E = 0
+  GradcheckOptions options;
+  options.eps = 1e-4;
+  options.checkInput = {false, false, true, false};  // E: every value clipped at an integer edge
+  auto f = [](const std::vector<Variable>& v) { return vbdQuantize(v[0], v[1], v[2], v[3], false); };
+  const GradcheckResult rE = gradcheck(f, {x.to(DType::kF64).to(DType::kF32), Tensor::full({1}, 3.0), Tensor::full({1}, 0.0),
+                                           Tensor::full({1}, 0.0)},
+                                       [&] {
+                                         GradcheckOptions o = options;
+                                         o.eps = 1e-3;
+                                         o.absTolerance = 1e-2;
+                                         o.relTolerance = 1e-2;
+                                         return o;
+                                       }());
+  INFO(rE.worst);
+  CHECK(rE.ok);
+}
+
+TEST_CASE("per-channel splitting keeps the output; ceil-and-freeze never lowers a bit depth") {
+  Random random(3);
+  VbdQuantizer q(5.3, -3, false);
+  Tensor w = Tensor::empty({4, 3});
+  random.fillNormal(w, 0, 0.5);
+  NoGradGuard noGrad;
+  const Tensor before = q(Variable(w)).tensor();
+  q.splitPerChannel(4);
+  CHECK(q.exponent.shape() == Shape{4});
+  CHECK(compare(q(Variable(w)).tensor(), before).maxAbsDiff == 0);
+  for (double b : {5.3, 4.0, 2.0001, 7.999}) {
+    VbdQuantizer r(b, 0, true);
+    r.ceilAndFreezeBits();
+    CHECK(r.bits.tensor().data<float>()[0] >= static_cast<float>(b));
+    CHECK(r.bits.tensor().data<float>()[0] == std::ceil(static_cast<float>(b)));
+    CHECK_FALSE(r.bits.requiresGrad());
+  }
+}
+
+TEST_CASE("folding batch norm keeps a model's evaluation output") {
+  auto model = createModel("resnet20", {1, 10, 28, 0});
+  Random random(9);
+  for (auto& [name, t] : model->stateDict()) {
+    if (t.dtype() != DType::kF32 || name.find("bn") == std::string::npos) continue;
+    Tensor values = t;  // shares the module's storage
+    random.fillUniform(values, 0.5, 1.5);  // gamma, beta, mean and var all away from their defaults
+  }
+  model->eval();
+  Tensor x = Tensor::empty({2, 1, 28, 28});
+  random.fillNormal(x, 0, 1);
+  NoGradGuard noGrad;
+  const Tensor before = (*model)(Variable(x)).tensor();
+  foldBatchNorm(*model);
+  const Comparison c = compare((*model)(Variable(x)).tensor(), before);
+  INFO("relative " << c.relative);
+  CHECK(c.relative < 1e-5);
+}
+
+TEST_CASE("the exported integer model computes what the training graph computes") {
+  auto model = createModel("resnet20", {1, 10, 28, 0});
+  model->eval();
+  foldBatchNorm(*model);
+  Random random(4);
+  Tensor x = Tensor::empty({4, 1, 28, 28});
+  random.fillNormal(x, 0, 1);
+  installVbd(*model, {x}, {});
+  // Move the parameters off their initial integers, as training would.
+  for (const VbdTensor& t : [&] {
+         NoGradGuard noGrad;
+         (*model)(Variable(x));
+         return vbdTensors(*model);
+       }()) {
+    t.quantizer->bits.tensor().data<float>()[0] -= static_cast<float>(random.uniform(0, 3.5));
+    t.quantizer->exponent.tensor().data<float>()[0] += static_cast<float>(random.uniform(-0.4, 0.4));
+    t.quantizer->offset.tensor().data<float>()[0] += static_cast<float>(random.uniform(-2, 2));
+    t.quantizer->ceilAndFreezeBits();
+  }
+  const auto exported = exportVbd(*model);  // rounds E and alpha in the model too
+  auto deployed = createModel("resnet20", {1, 10, 28, 0});
+  deployed->eval();
+  foldBatchNorm(*deployed);
+  loadVbdExport(*deployed, exported, "export");
+  NoGradGuard noGrad;
+  const Comparison c = compare((*deployed)(Variable(x)).tensor(), (*model)(Variable(x)).tensor());
+  INFO("max |difference| " << c.maxAbsDiff);
+  CHECK(c.relative < 1e-5);
+  CHECK(exported.at("layer1.0.conv1.weight.codes").dtype() == DType::kS32);
+}
+
+TEST_CASE("distillation of a student identical to its teacher has zero loss and zero gradient") {
+  auto teacher = createModel("resnet20", {1, 10, 28, 0});
+  auto student = createModel("resnet20", {1, 10, 28, 0});
+  teacher->eval();
+  student->eval();
+  Random random(6);
+  Tensor x = Tensor::empty({4, 1, 28, 28});
+  random.fillNormal(x, 0, 1);
+  Tensor target;
+  {
+    NoGradGuard noGrad;
+    target = (*teacher)(Variable(x)).tensor();
+  }
+  Variable loss = l1Loss((*student)(Variable(x)), target);
+  CHECK(loss.tensor().itemAsDouble() == 0);
+  loss.backward();
+  for (const auto& [name, p] : student->namedParameters())
+    if (p.hasGrad()) CHECK(maxAbs(p.grad()) == 0);
+}
+
+TEST_CASE("the size term is the count-weighted mean of max(B, 0)") {
+  VbdQuantizer a(4, 0, false), b(8, 0, false), c(2, 0, false);
+  c.bits.tensor().data<float>()[0] = -1;  // pruned by training
+  const std::vector<VbdTensor> tensors{{"a.weight", &a, 100, true}, {"b.input", &b, 300, false}, {"c.weight", &c, 100, true}};
+  Variable all = averageBits(tensors, false);
+  CHECK(all.tensor().itemAsDouble() == doctest::Approx((4 * 100 + 8 * 300 + 0) / 500.0));
+  CHECK(averageBits(tensors, true).tensor().itemAsDouble() == doctest::Approx(2.0));
+  all.backward();
+  CHECK(a.bits.grad().itemAsDouble() == doctest::Approx(100 / 500.0));
+  CHECK(c.bits.grad().itemAsDouble() == 0);
+}
