@@ -2,6 +2,7 @@
 // Evaluates an FP32 or converted model file on its config's evaluation set.
 #include <iostream>
 
+#include "apps/CommandLine.h"
 #include "train/ModelFile.h"
 
 namespace {
@@ -31,34 +32,14 @@ void printText(const nlohmann::json& m) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string modelPath, configPath;
-  std::vector<std::string> overrides;
-  bool json = false;
   try {
-    for (int i = 1; i < argc; ++i) {
-      const std::string arg = argv[i];
-      auto value = [&]() -> std::string {
-        if (i + 1 >= argc) throw fgq::Error(arg + " needs a value");
-        return argv[++i];
-      };
-      if (arg == "--help" || arg == "-h") {
-        std::cout << kUsage;
-        return 0;
-      } else if (arg == "--config") {
-        configPath = value();
-      } else if (arg == "--set") {
-        overrides.push_back(value());
-      } else if (arg == "--json") {
-        json = true;
-      } else if (arg.rfind("--", 0) == 0 || !modelPath.empty()) {
-        throw fgq::Error("unexpected argument '" + arg + "'\n" + kUsage);
-      } else {
-        modelPath = arg;
-      }
+    const fgq::CommandLine line = fgq::parseCommandLine(argc, argv, {"--config", "--set"}, {"--json"}, kUsage);
+    if (line.has("--help")) {
+      std::cout << kUsage;
+      return 0;
     }
-    if (modelPath.empty()) throw fgq::Error(std::string("no model file given\n") + kUsage);
-    const nlohmann::json measures = fgq::evaluateModelFile(modelPath, configPath, overrides);
-    if (json)
+    const nlohmann::json measures = fgq::evaluateModelFile(line.positional, line.value("--config"), line.all("--set"));
+    if (line.has("--json"))
       std::cout << measures.dump(2) << "\n";
     else
       printText(measures);

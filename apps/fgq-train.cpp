@@ -1,9 +1,9 @@
 // fgq-train CONFIG [--set key.path=value ...] [--resume] [--overwrite] [--interrupt-after N]
 // Trains (and, with a quantization block, compresses) the model a JSON experiment config describes.
 #include <csignal>
-#include <cstring>
 #include <iostream>
 
+#include "apps/CommandLine.h"
 #include "train/Trainer.h"
 
 namespace {
@@ -24,36 +24,18 @@ void onInterrupt(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string configPath;
-  std::vector<std::string> overrides;
-  fgq::RunOptions options;
   try {
-    for (int i = 1; i < argc; ++i) {
-      const std::string arg = argv[i];
-      auto value = [&]() -> std::string {
-        if (i + 1 >= argc) throw fgq::Error(arg + " needs a value");
-        return argv[++i];
-      };
-      if (arg == "--help" || arg == "-h") {
-        std::cout << kUsage;
-        return 0;
-      } else if (arg == "--set") {
-        overrides.push_back(value());
-      } else if (arg == "--resume") {
-        options.resume = true;
-      } else if (arg == "--overwrite") {
-        options.overwrite = true;
-      } else if (arg == "--interrupt-after") {
-        options.interruptAfter = std::stoll(value());
-      } else if (arg.rfind("--", 0) == 0 || !configPath.empty()) {
-        throw fgq::Error("unexpected argument '" + arg + "'\n" + kUsage);
-      } else {
-        configPath = arg;
-      }
+    const fgq::CommandLine line = fgq::parseCommandLine(argc, argv, {"--set", "--interrupt-after"}, {"--resume", "--overwrite"}, kUsage);
+    if (line.has("--help")) {
+      std::cout << kUsage;
+      return 0;
     }
-    if (configPath.empty()) throw fgq::Error(std::string("no config given\n") + kUsage);
+    fgq::RunOptions options;
+    options.resume = line.has("--resume");
+    options.overwrite = line.has("--overwrite");
+    if (!line.value("--interrupt-after").empty()) options.interruptAfter = std::stoll(line.value("--interrupt-after"));
     std::signal(SIGINT, onInterrupt);
-    const fgq::Experiment experiment = fgq::parseExperiment(fgq::ConfigNode::load(configPath, overrides));
+    const fgq::Experiment experiment = fgq::parseExperiment(fgq::ConfigNode::load(line.positional, line.all("--set")));
     const nlohmann::json summary = fgq::runExperiment(experiment, options);
     return summary.value("interrupted", false) ? 130 : 0;
   } catch (const std::exception& e) {

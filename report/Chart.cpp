@@ -146,19 +146,21 @@ Scene layout(const ChartSpec& spec) {
     const ChartSeries& s = spec.series[si];
     const Color color = kPalette[si % std::size(kPalette)];
     for (size_t i = 0; i < s.x.size(); ++i) taken.push_back({px(s.x[i]) - 4, py(s.y[i]) - 4, px(s.x[i]) + 4, py(s.y[i]) + 4});
-    if (spec.bars) {
-      const double barW = plotW / (xMax - xMin) * 0.7;
+    const double legendY = kTop + 20 + 22 * static_cast<double>(si);
+    if (spec.bars) {  // grouped: series side by side within each category's slot
+      const double slot = plotW / (xMax - xMin) * 0.8, barW = slot / static_cast<double>(spec.series.size());
       for (size_t i = 0; i < s.x.size(); ++i) {
-        scene.rects.push_back({px(s.x[i]) - barW / 2, py(s.y[i]), barW, py(0) - py(s.y[i]), color});
-        scene.texts.push_back({px(s.x[i]), py(s.y[i]) - 4, formatTick(std::round(s.y[i] * 10) / 10), kBlack, 10, 0, false});
-        if (i < s.labels.size()) scene.texts.push_back({px(s.x[i]) + 3, kTop + plotH + 10, s.labels[i], kBlack, 10, 1, true});
+        const double left = px(s.x[i]) - slot / 2 + barW * static_cast<double>(si);
+        scene.rects.push_back({left, py(s.y[i]), barW * 0.9, py(0) - py(s.y[i]), color});
+        if (si == 0 && i < s.labels.size()) scene.texts.push_back({px(s.x[i]) + 3, kTop + plotH + 10, s.labels[i], kBlack, 10, 1, true});
       }
+      scene.rects.push_back({kLeft + plotW + 20, legendY - 10, 24, 10, color});
+      scene.texts.push_back({kLeft + plotW + 50, legendY, s.name, kBlack, 12, -1, false});
       continue;
     }
     for (size_t i = 0; i + 1 < s.x.size(); ++i)
       scene.lines.push_back({px(s.x[i]), py(s.y[i]), px(s.x[i + 1]), py(s.y[i + 1]), color, 2, false});
     for (size_t i = 0; i < s.x.size(); ++i) scene.dots.push_back({px(s.x[i]), py(s.y[i]), color});
-    const double legendY = kTop + 20 + 22 * static_cast<double>(si);
     scene.lines.push_back({kLeft + plotW + 20, legendY - 4, kLeft + plotW + 44, legendY - 4, color, 2, false});
     scene.texts.push_back({kLeft + plotW + 50, legendY, s.name, kBlack, 12, -1, false});
   }

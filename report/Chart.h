@@ -19,7 +19,7 @@ struct ChartSpec {
   std::vector<ChartSeries> series;
   std::optional<double> referenceY;  // a horizontal dashed line (e.g. FP32 accuracy)
   std::string referenceLabel;
-  bool bars = false;                    // a bar chart: one series, x are categories named by labels
+  bool bars = false;  // grouped bars: x are category positions (0, 1, ...), named by the first series' labels
 };
 
 std::string renderSvg(const ChartSpec& spec);

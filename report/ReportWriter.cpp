@@ -11,8 +11,8 @@
 namespace fgq {
 namespace {
 
-const char* kColumns[] = {"label", "kind", "group_size", "activation_bits", "solver", "bn_reestimation", "top1", "top5", "drop",
-                          "agreement", "logit_l1", "mults_eliminated_percent", "bits_per_weight", "activation_bits_avg",
+const char* kColumns[] = {"label", "kind", "group_size", "activation_bits", "solver", "bn_reestimation", "gamma", "top1", "top5", "drop",
+                          "agreement", "logit_l1", "mults_eliminated_percent", "bits_per_weight", "activation_bits_avg", "average_bits",
                           "model_bytes", "fp32_bytes", "teacher_top1", "cache_key", "model_file"};
 
 std::string csvCell(const nlohmann::json& v) {
@@ -47,19 +47,73 @@ std::string table(const nlohmann::json& rows, const std::vector<int64_t>& widths
   md += "---|---|\n";
   std::map<double, std::string> groups;
   for (const auto& r : rows)
-    if (r["bn_reestimation"] == bn) groups[groupOrder(r["group_size"])] = r["group_size"];
+    if (r["kind"] == "fgq" && r["bn_reestimation"] == bn) groups[groupOrder(r["group_size"])] = r["group_size"];
   for (const auto& [order, g] : groups) {
     md += "| " + g + " |";
     const nlohmann::json* any = nullptr;
     for (int64_t b : widths) {
       const nlohmann::json* hit = nullptr;
       for (const auto& r : rows)
-        if (r["group_size"] == g && r["activation_bits"] == b && r["bn_reestimation"] == bn) hit = &r;
+        if (r["kind"] == "fgq" && r["group_size"] == g && r["activation_bits"] == b && r["bn_reestimation"] == bn) hit = &r;
       md += hit ? " " + fixed((*hit)["top1"], 2) + " | " + fixed((*hit)["drop"], 2) + " |" : " – | – |";
       if (hit) any = hit;
     }
     md += " " + fixed((*any)["mults_eliminated_percent"], 1) + "% | " + fixed((*any)["bits_per_weight"], 2) + " |\n";
   }
+  return md;
+}
+
+// The VBD part of a report, when the sweep has VBD runs: accuracy against average bits (one point per
+// gamma), the learned bit depth of each layer for the run with the fewest bits, and their table.
+std::string writeVbdCharts(const std::string& dir, const nlohmann::json& results) {
+  std::vector<const nlohmann::json*> vbd;
+  for (const auto& r : results["rows"])
+    if (r["kind"] == "vbd") vbd.push_back(&r);
+  if (vbd.empty()) return "";
+  ChartSpec accuracy;
+  accuracy.title = results["name"].get<std::string>() + ": VBD accuracy against average bit depth";
+  accuracy.xLabel = "average bits (weights and activations)";
+  accuracy.yLabel = "Top-1 (%)";
+  accuracy.referenceY = results["teacher"]["top1"].get<double>();
+  accuracy.referenceLabel = "FP32 " + fixed(results["teacher"]["top1"], 2) + "%";
+  ChartSeries series{"VBD", {}, {}, {}};
+  std::sort(vbd.begin(), vbd.end(), [](const nlohmann::json* a, const nlohmann::json* b) {
+    return (*a)["average_bits"].get<double>() < (*b)["average_bits"].get<double>();
+  });
+  std::string md = "## Variable bit depth (VBD)\n\n| gamma | Top-1 | drop | average bits | weight bits | activation bits |\n|---|---|---|---|---|---|\n";
+  for (const auto* r : vbd) {
+    char gamma[32];
+    std::snprintf(gamma, sizeof gamma, "%g", (*r)["gamma"].get<double>());
+    series.x.push_back((*r)["average_bits"]);
+    series.y.push_back((*r)["top1"]);
+    series.labels.push_back(std::string("gamma=") + gamma);
+    md += std::string("| ") + gamma + " | " + fixed((*r)["top1"], 2) + " | " + fixed((*r)["drop"], 2) + " | " + fixed((*r)["average_bits"], 2) +
+          " | " + fixed((*r)["bits_per_weight"], 2) + " | " + fixed((*r)["activation_bits_avg"], 2) + " |\n";
+  }
+  accuracy.series.push_back(series);
+  writeFileAtomically(dir + "/accuracy_vs_bits.svg", renderSvg(accuracy));
+  writePng(accuracy, dir + "/accuracy_vs_bits.png");
+
+  const nlohmann::json& fewest = *vbd.front();
+  ChartSpec layers;
+  layers.title = "Learned bit depth per layer (" + fewest["label"].get<std::string>() + ")";
+  layers.xLabel = "";
+  layers.yLabel = "bits";
+  layers.bars = true;
+  ChartSeries weightBits{"weights", {}, {}, {}}, inputBits{"inputs", {}, {}, {}};
+  double position = 0;
+  for (const auto& [layer, b] : fewest["layer_bits"].items()) {
+    weightBits.x.push_back(position);
+    inputBits.x.push_back(position);
+    weightBits.y.push_back(b.value("weight_bits", 0.0));
+    inputBits.y.push_back(b.value("input_bits", 0.0));
+    weightBits.labels.push_back(layer);
+    position += 1;
+  }
+  layers.series = {weightBits, inputBits};
+  writeFileAtomically(dir + "/vbd_layer_bits.svg", renderSvg(layers));
+  writePng(layers, dir + "/vbd_layer_bits.png");
+  md += "\n![accuracy against average bits](accuracy_vs_bits.png)\n\n![bit depth per layer](vbd_layer_bits.png)\n\n";
   return md;
 }
 
@@ -80,7 +134,8 @@ void writeReport(const std::string& dir, const nlohmann::json& results) {
   writeFileAtomically(dir + "/results.csv", csv);
 
   std::set<int64_t> widthSet;
-  for (const auto& r : rows) widthSet.insert(r["activation_bits"].get<int64_t>());
+  for (const auto& r : rows)
+    if (r["kind"] == "fgq") widthSet.insert(r["activation_bits"].get<int64_t>());
   const std::vector<int64_t> widths(widthSet.rbegin(), widthSet.rend());
   const double fp32 = results["teacher"]["top1"];
 
@@ -95,7 +150,7 @@ void writeReport(const std::string& dir, const nlohmann::json& results) {
     s.name = std::to_string(b) + "-bit activations";
     std::vector<const nlohmann::json*> points;
     for (const auto& r : rows)
-      if (r["activation_bits"] == b && r["bn_reestimation"] == true) points.push_back(&r);
+      if (r["kind"] == "fgq" && r["activation_bits"] == b && r["bn_reestimation"] == true) points.push_back(&r);
     std::sort(points.begin(), points.end(), [](const nlohmann::json* a, const nlohmann::json* c) {
       return (*a)["mults_eliminated_percent"].get<double>() < (*c)["mults_eliminated_percent"].get<double>();
     });
@@ -106,8 +161,17 @@ void writeReport(const std::string& dir, const nlohmann::json& results) {
     }
     if (!s.x.empty()) chart.series.push_back(s);
   }
+  ChartSeries finetuned{"after fine-tuning", {}, {}, {}};
+  for (const auto& r : rows)
+    if (r["kind"] == "fgq-finetuned") {
+      finetuned.x.push_back(r["mults_eliminated_percent"]);
+      finetuned.y.push_back(r["top1"]);
+      finetuned.labels.push_back(r["label"]);
+    }
+  if (!finetuned.x.empty()) chart.series.push_back(finetuned);
   writeFileAtomically(dir + "/accuracy_vs_mults.svg", renderSvg(chart));
   writePng(chart, dir + "/accuracy_vs_mults.png");
+  const std::string vbdSection = writeVbdCharts(dir, results);
 
   std::string md = "# " + results["name"].get<std::string>() + "\n\n";
   md += "FP32 teacher (`" + results["teacher"]["file"].get<std::string>() + "`): Top-1 **" + fixed(fp32, 2) + "%**.\n\n";
@@ -116,7 +180,18 @@ void writeReport(const std::string& dir, const nlohmann::json& results) {
   bool anyWithout = false;
   for (const auto& r : rows) anyWithout = anyWithout || r["bn_reestimation"] == false;
   if (anyWithout) md += "\nWithout batch-norm re-estimation:\n\n" + table(rows, {widths.front()}, false);
+  bool anyFinetuned = false;
+  for (const auto& r : rows) anyFinetuned = anyFinetuned || r["kind"] == "fgq-finetuned";
+  if (anyFinetuned) {
+    md += "\nAfter distillation fine-tuning:\n\n| run | N | act. bits | Top-1 | drop | mults eliminated | bits / weight |\n|---|---|---|---|---|---|---|\n";
+    for (const auto& r : rows)
+      if (r["kind"] == "fgq-finetuned")
+        md += "| " + r["label"].get<std::string>() + " | " + r["group_size"].get<std::string>() + " | " + std::to_string(r["activation_bits"].get<int64_t>()) +
+              " | " + fixed(r["top1"], 2) + " | " + fixed(r["drop"], 2) + " | " + fixed(r["mults_eliminated_percent"], 1) + "% | " +
+              fixed(r["bits_per_weight"], 2) + " |\n";
+  }
   md += "\n![accuracy against multiplications eliminated](accuracy_vs_mults.png)\n\n";
+  md += vbdSection;
   md += "Produced by `" + results["command"].get<std::string>() + "`; every number is in results.csv.\n";
   writeFileAtomically(dir + "/report.md", md);
 }

@@ -33,7 +33,8 @@ std::string fileHash(const std::string& path) {
 struct Point {
   std::string label;                   // "N=4, a8"
   nlohmann::json settings;             // what varies
-  std::vector<std::string> overrides;  // applied to the base config
+  std::vector<std::string> overrides;  // applied to the config
+  std::string config;                  // empty: the sweep's base
 };
 
 std::string groupText(const nlohmann::json& g) { return g.is_string() ? g.get<std::string>() : std::to_string(g.get<int64_t>()); }
@@ -52,11 +53,42 @@ std::vector<Point> points(const ConfigNode& sweep) {
     out.push_back({"N=" + n + ", a" + std::to_string(b) + (bn ? "" : ", no BN re-est."),
                    {{"kind", "fgq"}, {"group_size", n}, {"activation_bits", b}, {"solver", solver}, {"bn_reestimation", bn}},
                    {"quantization.weights.group_size=" + group.dump(), "quantization.activations.bits=" + std::to_string(b),
-                    "quantization.weights.solver=" + solver, std::string("quantization.bn_reestimation=") + (bn ? "true" : "false")}});
+                    "quantization.weights.solver=" + solver, std::string("quantization.bn_reestimation=") + (bn ? "true" : "false")},
+                   ""});
   };
   for (int64_t b : bits)
     for (const auto& g : groups) add(g, b, true);
   for (const auto& g : without) add(g, bits.front(), false);
+  return out;
+}
+
+std::string relativeTo(const std::string& sweepPath, const std::string& path) {
+  if (std::filesystem::path(path).is_relative() && !std::filesystem::exists(path))
+    return (std::filesystem::path(sweepPath).parent_path() / path).string();
+  return path;
+}
+
+// Finished-run points: fine-tuned FGQ configs, and a VBD config over a list of gammas.
+std::vector<Point> runPoints(const ConfigNode& sweep, const std::string& sweepPath) {
+  std::vector<Point> out;
+  const nlohmann::json finetuned = sweep.raw("finetuned", nlohmann::json::array());
+  if (!finetuned.is_array()) sweep.fail("finetuned", "expected an array of {label, config}");
+  for (const auto& f : finetuned) {
+    if (!f.is_object() || !f.contains("label") || !f.contains("config") || !f["label"].is_string() || !f["config"].is_string())
+      sweep.fail("finetuned", "entries are {\"label\": ..., \"config\": ...}");
+    out.push_back({f["label"], {{"kind", "fgq-finetuned"}}, {}, relativeTo(sweepPath, f["config"])});
+  }
+  if (sweep.has("vbd")) {
+    const ConfigNode vbd = sweep.child("vbd");
+    const std::string config = relativeTo(sweepPath, vbd.require<std::string>("config"));
+    const auto gammas = vbd.require<std::vector<double>>("gammas");
+    if (gammas.empty()) vbd.fail("gammas", "needs at least one gamma");
+    for (double g : gammas) {
+      char label[64];
+      std::snprintf(label, sizeof label, "VBD gamma=%g", g);
+      out.push_back({label, {{"kind", "vbd"}, {"gamma", g}}, {"vbd.gamma=" + nlohmann::json(g).dump()}, config});
+    }
+  }
   return out;
 }
 
@@ -73,14 +105,22 @@ nlohmann::json rowOf(const Point& p, const nlohmann::json& summary, const std::s
   for (const char* k : {"teacher_top1", "drop", "agreement", "logit_l1"}) row[k] = summary.value(k, nlohmann::json());
   row["top1"] = summary["final_top1"];
   row["top5"] = summary["final_top5"];
+  row["cache_key"] = key;
+  row["model_file"] = modelFile;
+  if (summary.value("kind", "") == "vbd") {
+    const auto& bits = summary["bits"];
+    row["average_bits"] = bits["average_bits"];
+    row["bits_per_weight"] = bits["average_weight_bits"];
+    row["activation_bits_avg"] = bits["average_activation_bits"];
+    row["layer_bits"] = bits["layers"];
+    return row;
+  }
   const auto& cost = summary["cost"];
   row["mults_eliminated_percent"] = cost["multiplications_eliminated_percent"];
   row["bits_per_weight"] = cost["bits_per_weight"];
   row["activation_bits_avg"] = cost["activation_bits"];
   row["model_bytes"] = cost["model_bytes"];
   row["fp32_bytes"] = cost["fp32_bytes"];
-  row["cache_key"] = key;
-  row["model_file"] = modelFile;
   return row;
 }
 
@@ -89,10 +129,10 @@ nlohmann::json rowOf(const Point& p, const nlohmann::json& summary, const std::s
 nlohmann::json runSweep(const std::string& sweepPath, const SweepOptions& options) {
   const ConfigNode sweep = ConfigNode::load(sweepPath, options.overrides);
   const std::string name = sweep.require<std::string>("name");
-  std::string base = sweep.require<std::string>("base");
-  if (fs::path(base).is_relative() && !fs::exists(base)) base = (fs::path(sweepPath).parent_path() / base).string();
+  const std::string base = relativeTo(sweepPath, sweep.require<std::string>("base"));
   const std::string outputDir = sweep.child("output").get<std::string>("dir", "reports/" + name);
-  const std::vector<Point> sweepPoints = points(sweep);
+  std::vector<Point> sweepPoints = points(sweep);
+  for (Point& p : runPoints(sweep, sweepPath)) sweepPoints.push_back(std::move(p));
   sweep.finish();
 
   std::error_code ec;
@@ -107,16 +147,24 @@ nlohmann::json runSweep(const std::string& sweepPath, const SweepOptions& option
   nlohmann::json rows = nlohmann::json::array();
   int computed = 0;
   for (size_t i = 0; i < sweepPoints.size(); ++i) {
-    const Point& p = sweepPoints[i];
+    Point& p = sweepPoints[i];
     std::vector<std::string> overrides = p.overrides;
     const std::string pointDir = (fs::path(outputDir) / "points" / slug(p.label)).string();
     overrides.push_back("output.dir=" + pointDir);
-    const Experiment e = parseExperiment(ConfigNode::load(base, overrides));
+    const Experiment e = parseExperiment(ConfigNode::load(p.config.empty() ? base : p.config, overrides));
+    if (e.model.weights != baseExperiment.model.weights)
+      throw Error((p.config.empty() ? base : p.config) + ": model.weights must be the sweep's teacher (" + baseExperiment.model.weights + ")");
+    if (p.settings["kind"] == "fgq-finetuned" && e.quantization) {
+      p.settings["group_size"] = e.quantization->fgq.groups.str();
+      p.settings["activation_bits"] = e.quantization->fgq.activationBits;
+      p.settings["solver"] = ternarySolverName(e.quantization->fgq.solver);
+      p.settings["bn_reestimation"] = e.quantization->bnReestimation;
+    }
     nlohmann::json keyed = e.resolved;
     keyed["output"].erase("dir");
     const std::string key = hex(fnv1a64(keyed.dump() + teacherHash));
     const std::string cacheFile = (fs::path(outputDir) / "cache" / (key + ".json")).string();
-    const std::string modelFile = pointDir + "/quantized.safetensors";
+    const std::string modelFile = pointDir + (e.vbd ? "/vbd.safetensors" : "/quantized.safetensors");
     nlohmann::json summary;
     if (fs::exists(cacheFile) && fs::exists(modelFile)) {
       summary = nlohmann::json::parse(std::ifstream(cacheFile));

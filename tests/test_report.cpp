@@ -6,12 +6,14 @@
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 
+#include "ErrorOf.h"
 #include "TempDir.h"
 #include "report/Sweep.h"
 #include "train/ModelFile.h"
 #include "train/Trainer.h"
 
 using namespace fgq;
+using testing::errorOf;
 namespace fs = std::filesystem;
 
 namespace {
@@ -51,14 +53,6 @@ struct TinySweep {
   }
 };
 
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 
+#include "ErrorOf.h"
 #include "TempDir.h"
 #include "core/Safetensors.h"
 #include "core/TensorOps.h"
@@ -13,6 +14,7 @@
 #include "train/Trainer.h"
 
 using namespace fgq;
+using testing::errorOf;
 namespace fs = std::filesystem;
 
 namespace {
@@ -46,14 +48,6 @@ nlohmann::json tinyConfig(const std::string& data, const std::string& out) {
 
 Experiment parse(const nlohmann::json& json) { return parseExperiment(ConfigNode::fromJson(json, "tiny.json")); }
 
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 
