@@ -1,6 +1,8 @@
 #include "report/Chart.h"
 
 #include <algorithm>
+#include <array>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <opencv2/imgcodecs.hpp>
@@ -111,7 +113,9 @@ Scene layout(const ChartSpec& spec) {
     xMin -= 0.05 * xSpan;
     xMax += 0.05 * xSpan;
   }
-  const double plotW = kWidth - kLeft - kRight, plotH = kHeight - kTop - kBottom;
+  // Bar charts name their categories in vertical text below the axis: they need a deeper margin.
+  const double bottom = spec.bars ? 175 : kBottom;
+  const double plotW = kWidth - kLeft - kRight, plotH = kHeight - kTop - bottom;
   auto px = [&](double x) { return kLeft + (x - xMin) / (xMax - xMin) * plotW; };
   auto py = [&](double y) { return kTop + (yMax - y) / (yMax - yMin) * plotH; };
 
@@ -132,7 +136,12 @@ Scene layout(const ChartSpec& spec) {
 
   // Everything a point label must not cover: points, the lines between them, the reference line.
   std::vector<Box> taken;
-  if (spec.referenceY) taken.push_back({kLeft, py(*spec.referenceY) - 2, kLeft + plotW, py(*spec.referenceY) + 2});
+  const std::string referenceText = spec.referenceY ? spec.referenceLabel : "";
+  if (spec.referenceY) {
+    const double y = py(*spec.referenceY), w = textWidth(referenceText, 11);
+    taken.push_back({kLeft, y - 2, kLeft + plotW, y + 2});
+    taken.push_back({kLeft + plotW - 4 - w, y - 18, kLeft + plotW - 4, y - 4});
+  }
   for (const auto& s : spec.series)
     for (size_t i = 0; i + 1 < s.x.size() && !spec.bars; ++i) {
       const double x1 = px(s.x[i]), y1 = py(s.y[i]), x2 = px(s.x[i + 1]), y2 = py(s.y[i + 1]);
@@ -170,12 +179,23 @@ Scene layout(const ChartSpec& spec) {
     const Color color = kPalette[si % std::size(kPalette)];
     for (size_t i = 0; i < s.labels.size(); ++i) {
       const double x = px(s.x[i]), y = py(s.y[i]), w = textWidth(s.labels[i], 11), h = 11;
-      const double offsets[][2] = {{6, -6},  {6, 16},  {-6 - w, -6},  {-6 - w, 16},  {-w / 2, -10}, {-w / 2, 22},
-                                   {10, 4},  {-10 - w, 4}, {6, -18}, {6, 28}, {-6 - w, -18}, {-6 - w, 28}};
+      // Candidate places: right, left, above and below the point, and the diagonals, moving outwards.
+      std::vector<std::array<double, 2>> offsets;
+      for (double r : {6.0, 16.0, 28.0, 42.0})
+        for (const auto& o : std::vector<std::array<double, 2>>{{r, -r / 2}, {r, r + h}, {-r - w, -r / 2}, {-r - w, r + h},
+                                                                {-w / 2, -r}, {-w / 2, r + h}, {r, h / 2}, {-r - w, h / 2}})
+          offsets.push_back(o);
+      // The place with the fewest collisions (leaving the plot counts as many), first in order on ties.
       Box chosen{};
+      int64_t fewest = INT64_MAX;
       for (const auto& o : offsets) {
-        chosen = {x + o[0], y + o[1] - h, x + o[0] + w, y + o[1]};
-        if (std::none_of(taken.begin(), taken.end(), [&](const Box& b) { return b.overlaps(chosen); })) break;
+        const Box candidate{x + o[0], y + o[1] - h, x + o[0] + w, y + o[1]};
+        const bool inside = candidate.x0 >= kLeft && candidate.x1 <= kLeft + plotW && candidate.y0 >= kTop && candidate.y1 <= kTop + plotH;
+        const int64_t collisions = (inside ? 0 : 1000) + std::count_if(taken.begin(), taken.end(), [&](const Box& b) { return b.overlaps(candidate); });
+        if (collisions < fewest) {
+          fewest = collisions;
+          chosen = candidate;
+        }
       }
       taken.push_back(chosen);
       scene.texts.push_back({chosen.x0, chosen.y1, s.labels[i], color, 11, -1, false});

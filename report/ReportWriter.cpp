@@ -166,7 +166,7 @@ void writeReport(const std::string& dir, const nlohmann::json& results) {
     if (r["kind"] == "fgq-finetuned") {
       finetuned.x.push_back(r["mults_eliminated_percent"]);
       finetuned.y.push_back(r["top1"]);
-      finetuned.labels.push_back(r["label"]);
+      finetuned.labels.push_back("N=" + r["group_size"].get<std::string>());
     }
   if (!finetuned.x.empty()) chart.series.push_back(finetuned);
   writeFileAtomically(dir + "/accuracy_vs_mults.svg", renderSvg(chart));

@@ -9,15 +9,17 @@ namespace fgq {
 
 class Progress {
  public:
-  Progress(int64_t epoch, int64_t epochs, int64_t steps, int64_t batchSize);
-  // After step `step` (0-based) of the epoch, with the running mean loss and accuracy.
-  void update(int64_t step, double loss, double accuracy);
+  // `metric` names the second number each update shows: "acc" (percent), "agreement" (percent), "bits".
+  Progress(int64_t epoch, int64_t epochs, int64_t steps, int64_t batchSize, std::string metric = "acc");
+  // After step `step` (0-based) of the epoch, with the running mean loss and the metric.
+  void update(int64_t step, double loss, double metric);
   void finish();  // ends the line
 
  private:
-  std::string line(int64_t step, double loss, double accuracy) const;
+  std::string line(int64_t step, double loss, double metric) const;
 
   int64_t epoch_, epochs_, steps_, batchSize_, firstStep_ = -1;
+  std::string metric_;
   bool terminal_;
   std::chrono::steady_clock::time_point start_, lastDraw_;
   int64_t lastTenth_ = -1;

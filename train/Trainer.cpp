@@ -210,7 +210,7 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
     const int64_t epochSteps = std::min(stepsPerEpoch, plan.totalSteps - epoch * stepsPerEpoch);
     model->train();
     plan.loader->startEpoch(epoch, step);
-    Progress bar(epoch, epochs, epochSteps, plan.batchSize);
+    Progress bar(epoch, epochs, epochSteps, plan.batchSize, plan.distill ? "agreement" : "acc");
     auto saveProgress = [&](int64_t nextEpoch, int64_t nextStep) {
       progress["epoch"] = nextEpoch;
       progress["step"] = nextStep;

@@ -180,7 +180,7 @@ nlohmann::json runVbd(const Experiment& e) {
     double best = INFINITY;
     std::map<std::string, Tensor> bestState;
     int64_t sinceBest = 0;
-    Progress bar(0, 1, steps, v.batchSize);
+    Progress bar(0, 1, steps, v.batchSize, "bits");
     double errorSum = 0;
     for (int64_t step = 0; step < steps; ++step, ++globalStep) {
       const Tensor images = nextBatch();
