@@ -194,3 +194,32 @@ TEST_CASE("conversion configs: bad group size, solver, bits, keep_layers, calibr
   CHECK(errorOf([&] { runExperiment(parse(c), {false, true, -1}); })
             .find("teacher/model.safetensors: tensor 'fc.bias' has shape [2], expected [3]") != std::string::npos);
 }
+
+TEST_CASE("vbd configs: negative gamma, bits out of range, a second compression block, no teacher") {
+  testing::TempDir dir;
+  auto vbd = [&] {
+    nlohmann::json c = tinyConfig(dir / "data", dir / "vbd");
+    c["train"] = {{"epochs", 0}};
+    c.erase("optimizer");
+    c.erase("schedule");
+    c["model"]["weights"] = dir / "teacher/model.safetensors";
+    c["vbd"] = {{"gamma", 0.1}};
+    return c;
+  };
+  nlohmann::json c = vbd();
+  CHECK_NOTHROW(parse(c));
+  c["vbd"]["gamma"] = -0.5;
+  CHECK(errorOf([&] { parse(c); }).find("tiny.json: vbd.gamma: must be >= 0") == 0);
+  c = vbd();
+  c["vbd"]["initial_bits"] = 0;
+  CHECK(errorOf([&] { parse(c); }).find("vbd.initial_bits: bits must be in 1..16") != std::string::npos);
+  c = vbd();
+  c["vbd"]["edge_bits"] = 40;
+  CHECK(errorOf([&] { parse(c); }).find("vbd.edge_bits: bits must be in 1..16") != std::string::npos);
+  c = vbd();
+  c["quantization"] = nlohmann::json::object();
+  CHECK(errorOf([&] { parse(c); }).find("either a quantization (FGQ) block or a vbd block") != std::string::npos);
+  c = vbd();
+  c["model"].erase("weights");
+  CHECK(errorOf([&] { parse(c); }).find("vbd: compresses a trained model: model.weights must name it") != std::string::npos);
+}
