@@ -1,5 +1,7 @@
 #include "core/Safetensors.h"
 
+#include "core/AtomicFile.h"
+
 #include <bit>
 #include <cstdio>
 #include <cstring>
@@ -167,26 +169,6 @@ void saveSafetensors(const std::string& path, const std::map<std::string, Tensor
   bytes.reserve(bytes.size() + offset);
   for (const Tensor& t : plainTensors) bytes.append(static_cast<const char*>(t.raw()), t.numel() * dtypeSize(t.dtype()));
   writeFileAtomically(path, bytes);
-}
-
-void writeFileAtomically(const std::string& path, const std::string& bytes) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(path + ": cannot write (cannot create " + temporary + ")");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      std::remove(temporary.c_str());
-      throw Error(path + ": write failed (disk full?)");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) {
-    std::remove(temporary.c_str());
-    throw Error(path + ": cannot replace file: " + ec.message());
-  }
 }
 
 }  // namespace fgq

@@ -20,7 +20,4 @@ TensorFile loadSafetensors(const std::string& path);
 void saveSafetensors(const std::string& path, const std::map<std::string, Tensor>& tensors,
                      const std::map<std::string, std::string>& metadata = {});
 
-// Writes `bytes` to `path` through a temporary file and a rename. Throws naming the path.
-void writeFileAtomically(const std::string& path, const std::string& bytes);
-
 }  // namespace fgq

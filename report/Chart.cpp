@@ -9,7 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/Error.h"
-#include "core/Safetensors.h"
+#include "core/AtomicFile.h"
 
 namespace fgq {
 namespace {

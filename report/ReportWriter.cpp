@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-#include "core/Safetensors.h"
+#include "core/AtomicFile.h"
 #include "report/Chart.h"
 
 namespace fgq {

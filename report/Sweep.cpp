@@ -4,7 +4,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "core/Safetensors.h"
+#include "core/AtomicFile.h"
 #include "report/ReportWriter.h"
 #include "train/Trainer.h"
 

@@ -7,7 +7,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "core/Safetensors.h"
+#include "core/AtomicFile.h"
 #include "data/DataLoader.h"
 #include "data/FashionMnist.h"
 #include "data/ImageFolder.h"

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "autograd/Functions.h"
+#include "core/AtomicFile.h"
 #include "core/Safetensors.h"
 #include "core/TensorOps.h"
 #include "data/DataLoader.h"
