@@ -23,7 +23,7 @@ import torch
 import torch.nn as nn
 import torchvision
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 import safetensors_io  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))

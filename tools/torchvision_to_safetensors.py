@@ -1,0 +1,87 @@
+#!/usr/bin/python3
+"""Converts a torchvision model's weights into a safetensors state dict that fgq loads (model.weights).
+
+    /usr/bin/python3 tools/torchvision_to_safetensors.py resnet50 --weights resnet50.pth -o resnet50.safetensors
+    /usr/bin/python3 tools/torchvision_to_safetensors.py resnet50 --cached -o resnet50.safetensors
+    /usr/bin/python3 tools/torchvision_to_safetensors.py resnet50 --random-init --seed 0 -o resnet50_random.safetensors
+
+--weights reads a .pth file holding a state dict (or a dict with a "state_dict" / "model" entry; a
+"module." prefix from DataParallel is removed). --cached takes torchvision's own pretrained file from the
+torch hub cache (TORCH_HOME) when it is there; nothing is downloaded. --random-init writes torchvision's
+initialization (for tests). The weights are loaded into torchvision's model first, strictly, so a file for
+another architecture or class count is refused here, naming the tensors that do not fit.
+Needs numpy and torch (Debian: python3-torch, python3-torchvision).
+"""
+import argparse
+import os
+import sys
+
+import torch
+import torchvision
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_io  # noqa: E402
+
+MODELS = ["resnet18", "resnet34", "resnet50", "resnet101", "alexnet"]
+WEIGHTS = {"resnet18": "ResNet18_Weights", "resnet34": "ResNet34_Weights", "resnet50": "ResNet50_Weights",
+           "resnet101": "ResNet101_Weights", "alexnet": "AlexNet_Weights"}
+
+
+def fail(message):
+    print(f"torchvision_to_safetensors: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def read_pth(path):
+    if not os.path.exists(path):
+        fail(f"{path}: file not found")
+    try:
+        data = torch.load(path, map_location="cpu")
+    except Exception as e:  # a truncated or foreign file
+        fail(f"{path}: not a PyTorch checkpoint ({e})")
+    for key in ("state_dict", "model"):
+        if isinstance(data, dict) and isinstance(data.get(key), dict):
+            data = data[key]
+    if not isinstance(data, dict):
+        fail(f"{path}: holds no state dict")
+    return {k[len("module."):] if k.startswith("module.") else k: v for k, v in data.items()}
+
+
+def cached_state_dict(name):
+    weights = getattr(torchvision.models, WEIGHTS[name]).DEFAULT
+    filename = os.path.basename(weights.url)
+    path = os.path.join(torch.hub.get_dir(), "checkpoints", filename)
+    if not os.path.exists(path):
+        fail(f"{path}: torchvision's {name} weights are not in the cache (TORCH_HOME); pass --weights FILE")
+    return torch.load(path, map_location="cpu")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", choices=MODELS)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--weights", metavar="PTH")
+    source.add_argument("--cached", action="store_true")
+    source.add_argument("--random-init", action="store_true")
+    parser.add_argument("--num-classes", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("-o", "--output", required=True)
+    args = parser.parse_args()
+
+    torch.manual_seed(args.seed)
+    model = getattr(torchvision.models, args.model)(num_classes=args.num_classes)
+    if not args.random_init:
+        state = read_pth(args.weights) if args.weights else cached_state_dict(args.model)
+        try:
+            model.load_state_dict(state, strict=True)
+        except RuntimeError as e:
+            source = args.weights or "the cached weights"
+            fail(f"{source}: does not fit torchvision's {args.model} with {args.num_classes} classes: "
+                 + " ".join(str(e).split()))
+    tensors = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}
+    safetensors_io.save(args.output, tensors, {"format": "pt", "source": f"torchvision {args.model}"})
+    print(f"{args.output}: {len(tensors)} tensors of torchvision {args.model}")
+
+
+if __name__ == "__main__":
+    main()
