@@ -12,7 +12,8 @@ constexpr const char* kUsage =
     "  MODEL_FILE             quantized.safetensors (carries its config) or a state dict (model.safetensors)\n"
     "  --config CONFIG        the experiment config (required for a plain state dict)\n"
     "  --set key.path=value   override a config key, e.g. --set data.limit_eval=1000\n"
-    "  --json                 print the measures as JSON\n";
+    "  --json                 print the measures as JSON\n"
+    "  --save-outputs FILE    also write the preprocessed images and the logits (safetensors; small sets)\n";
 
 void printText(const nlohmann::json& m) {
   std::printf("%s\n", m["file"].get<std::string>().c_str());
@@ -33,12 +34,12 @@ void printText(const nlohmann::json& m) {
 
 int main(int argc, char** argv) {
   try {
-    const fgq::CommandLine line = fgq::parseCommandLine(argc, argv, {"--config", "--set"}, {"--json"}, kUsage);
+    const fgq::CommandLine line = fgq::parseCommandLine(argc, argv, {"--config", "--set", "--save-outputs"}, {"--json"}, kUsage);
     if (line.has("--help")) {
       std::cout << kUsage;
       return 0;
     }
-    const nlohmann::json measures = fgq::evaluateModelFile(line.positional, line.value("--config"), line.all("--set"));
+    const nlohmann::json measures = fgq::evaluateModelFile(line.positional, line.value("--config"), line.all("--set"), line.value("--save-outputs"));
     if (line.has("--json"))
       std::cout << measures.dump(2) << "\n";
     else

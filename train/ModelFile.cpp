@@ -40,7 +40,27 @@ LoadedModel loadModelFile(const std::string& path, const std::string& configPath
   return loaded;
 }
 
-nlohmann::json evaluateModelFile(const std::string& path, const std::string& configPath, const std::vector<std::string>& overrides) {
+namespace {
+
+// Concatenates tensors of shape [n_i, ...] along the first dimension.
+Tensor concatenate(const std::vector<Tensor>& parts) {
+  std::vector<int64_t> dims = parts.front().shape().dims();
+  dims[0] = 0;
+  for (const Tensor& t : parts) dims[0] += t.dim(0);
+  Tensor out = Tensor::empty(Shape(dims));
+  int64_t offset = 0;
+  for (const Tensor& t : parts) {
+    const Tensor plain = t.plain();
+    std::copy_n(plain.data<float>(), plain.numel(), out.data<float>() + offset);
+    offset += plain.numel();
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json evaluateModelFile(const std::string& path, const std::string& configPath, const std::vector<std::string>& overrides,
+                                 const std::string& outputsPath) {
   LoadedModel loaded = loadModelFile(path, configPath, overrides);
   const Experiment& e = loaded.experiment;
   auto evalSet = makeDataset(e.data, false, e.data.evalTransforms);
@@ -49,6 +69,18 @@ nlohmann::json evaluateModelFile(const std::string& path, const std::string& con
   nlohmann::json out = measureModel(*loaded.model, loaded.teacher.get(), loader, evalSet->get(0, random).image.shape());
   out["file"] = path;
   out["quantized"] = loaded.quantized;
+  if (!outputsPath.empty()) {
+    std::vector<Tensor> inputs, logits;
+    loaded.model->eval();
+    NoGradGuard noGrad;
+    loader.startEpoch(0);
+    while (auto batch = loader.next()) {
+      inputs.push_back(batch->images);
+      logits.push_back((*loaded.model)(Variable(batch->images)).tensor());
+    }
+    saveSafetensors(outputsPath, {{"inputs", concatenate(inputs)}, {"logits", concatenate(logits)}});
+    out["outputs_file"] = outputsPath;
+  }
   return out;
 }
 

@@ -19,7 +19,10 @@ struct LoadedModel {
 // whichever config is used. Throws naming the file for anything that does not fit.
 LoadedModel loadModelFile(const std::string& path, const std::string& configPath, const std::vector<std::string>& overrides);
 
-// The measures of section 3 on the config's evaluation set (what fgq-eval prints).
-nlohmann::json evaluateModelFile(const std::string& path, const std::string& configPath, const std::vector<std::string>& overrides);
+// The measures of section 3 on the config's evaluation set (what fgq-eval prints). With `outputsPath`,
+// also writes the preprocessed images ("inputs", [N, C, H, W]) and the model's logits ("logits", [N, K]),
+// in evaluation order, as safetensors: for comparing fgq with another framework on small sets.
+nlohmann::json evaluateModelFile(const std::string& path, const std::string& configPath, const std::vector<std::string>& overrides,
+                                 const std::string& outputsPath = "");
 
 }  // namespace fgq
