@@ -79,23 +79,32 @@ void DataLoader::produce(std::vector<int64_t> order, int64_t epoch, int64_t firs
 }
 
 Batch DataLoader::assemble(const std::vector<int64_t>& indices, int64_t epoch) const {
-  Batch batch;
+  // Examples decode in parallel (JPEG decoding and resizing keep both cores busy); each draws its
+  // augmentation from its own index, so the batch does not depend on which thread made it.
   const int64_t n = static_cast<int64_t>(indices.size());
+  std::vector<Example> examples(n);
+  std::exception_ptr failure;
+#pragma omp parallel for schedule(dynamic) num_threads(2)
   for (int64_t i = 0; i < n; ++i) {
-    Random random(mix(mix(options_.seed, static_cast<uint64_t>(epoch)), static_cast<uint64_t>(indices[i])));
-    Example example = dataset_.get(indices[i], random);
-    if (i == 0) {
-      std::vector<int64_t> dims{n};
-      for (int64_t d : example.image.shape().dims()) dims.push_back(d);
-      batch.images = Tensor::empty(Shape(dims));
-      batch.labels = Tensor::empty({n}, DType::kS64);
+    try {
+      Random random(mix(mix(options_.seed, static_cast<uint64_t>(epoch)), static_cast<uint64_t>(indices[i])));
+      examples[i] = dataset_.get(indices[i], random);
+    } catch (...) {
+#pragma omp critical
+      if (!failure) failure = std::current_exception();
     }
-    const int64_t perImage = batch.images.numel() / n;
-    FGQ_CHECK(example.image.numel() == perImage, dataset_.describe() << ": example " << indices[i] << " has shape "
-                                                                      << example.image.shape().str()
-                                                                      << ", unlike the batch's first");
-    std::memcpy(batch.images.data<float>() + i * perImage, example.image.data<float>(), perImage * sizeof(float));
-    batch.labels.data<int64_t>()[i] = example.label;
+  }
+  if (failure) std::rethrow_exception(failure);
+  std::vector<int64_t> dims{n};
+  for (int64_t d : examples[0].image.shape().dims()) dims.push_back(d);
+  Batch batch{Tensor::empty(Shape(dims)), Tensor::empty({n}, DType::kS64)};
+  const int64_t perImage = batch.images.numel() / n;
+  for (int64_t i = 0; i < n; ++i) {
+    FGQ_CHECK(examples[i].image.numel() == perImage, dataset_.describe() << ": example " << indices[i] << " has shape "
+                                                                         << examples[i].image.shape().str()
+                                                                         << ", unlike the batch's first");
+    std::memcpy(batch.images.data<float>() + i * perImage, examples[i].image.data<float>(), perImage * sizeof(float));
+    batch.labels.data<int64_t>()[i] = examples[i].label;
   }
   return batch;
 }
