@@ -1,7 +1,10 @@
 #include "data/ImageFolder.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <iostream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -44,6 +47,52 @@ ImageFolder::ImageFolder(const std::string& root, TransformOptions transforms, I
     for (auto& path : sortedImages(root)) files_.push_back({path, -1});
   if (files_.empty())
     throw Error(root + ": no images (expected class subfolders of .jpg/.png/... files, or image files directly)");
+  if (!options.groundTruth.empty()) readGroundTruth(options.groundTruth, options.synsets);
+}
+
+namespace {
+
+std::vector<std::string> readLines(const std::string& path, const std::string& what) {
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot open " + what);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+}  // namespace
+
+void ImageFolder::readGroundTruth(const std::string& path, const std::string& synsetsPath) {
+  if (!classes_.empty()) throw Error(path + ": a ground-truth file labels a flat folder, but " + root_ + " has class subfolders");
+  const std::vector<std::string> labels = readLines(path, "ground-truth file");
+  if (labels.size() != files_.size())
+    throw Error(path + ": " + std::to_string(labels.size()) + " labels for the " + std::to_string(files_.size()) + " images in " + root_);
+  std::map<std::string, int64_t> synsetIndex;
+  if (!synsetsPath.empty()) {
+    for (const std::string& line : readLines(synsetsPath, "synset list")) {
+      classes_.push_back(line.substr(0, line.find(' ')));  // "n01440764 tench, ..." -> "n01440764"
+      synsetIndex[classes_.back()] = static_cast<int64_t>(classes_.size()) - 1;
+    }
+  }
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const std::string token = labels[i].substr(0, labels[i].find_first_of(" ,"));
+    char* end = nullptr;
+    const long index = std::strtol(token.c_str(), &end, 10);
+    if (end != token.c_str() && *end == '\0') {
+      files_[i].label = index;
+    } else {
+      auto it = synsetIndex.find(token);
+      if (it == synsetIndex.end())
+        throw Error(path + ": line " + std::to_string(i + 1) + ": '" + token + "' is not a class index" +
+                    (synsetsPath.empty() ? " (give data.synsets to name classes by synset)" : " or a synset of " + synsetsPath));
+      files_[i].label = it->second;
+    }
+    if (files_[i].label < 0 || (!classes_.empty() && files_[i].label >= static_cast<int64_t>(classes_.size())))
+      throw Error(path + ": line " + std::to_string(i + 1) + ": class " + std::to_string(files_[i].label) + " out of range");
+  }
 }
 
 Example ImageFolder::get(int64_t index, Random& random) const {

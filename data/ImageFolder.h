@@ -1,6 +1,6 @@
 #pragma once
 // Images in class subfolders (root/CLASS/*.jpg, classes sorted by name, as torchvision's ImageFolder),
-// or, for unlabeled calibration sets, directly in root (labels -1). Decoded with OpenCV to RGB (or
+// or directly in root: labelled by a ground-truth file, or unlabeled (labels -1) for calibration sets. Decoded with OpenCV to RGB (or
 // gray when `channels` is 1). A file that cannot be decoded is an error naming it, or, with
 // skipBadImages, a warning and the next readable image in its place.
 #include <atomic>
@@ -17,6 +17,10 @@ namespace fgq {
 struct ImageFolderOptions {
   int64_t channels = 3;
   bool skipBadImages = false;
+  // For a flat folder (ImageNet's validation set as distributed): one label per image, in the order of
+  // the sorted file names, each a class index or a synset ("n01440764") looked up in `synsets` (one per
+  // line; the line number is the class index, as torchvision's sorted class folders).
+  std::string groundTruth, synsets;
 };
 
 class ImageFolder : public Dataset {
@@ -30,6 +34,7 @@ class ImageFolder : public Dataset {
   const std::string& path(int64_t index) const { return files_[index].path; }
 
  private:
+  void readGroundTruth(const std::string& path, const std::string& synsetsPath);
   struct File {
     std::string path;
     int64_t label;

@@ -72,7 +72,9 @@ TEST_CASE("image folder: classes from subfolders, transforms, corrupt images nam
 
   std::ofstream(dir / "class_a/1.png") << "not a png";
   CHECK_THROWS_WITH_AS(folder.get(1, random), doctest::Contains("class_a/1.png: cannot decode image"), Error);
-  ImageFolder skipping(dir.str(), t, {3, true});
+  ImageFolderOptions skip;
+  skip.skipBadImages = true;
+  ImageFolder skipping(dir.str(), t, skip);
   CHECK(skipping.get(1, random).image.shape() == Shape{3, 8, 8});  // the next readable image
 
   testing::TempDir empty;
@@ -118,3 +120,25 @@ TEST_CASE("a failure while assembling a batch reaches the training thread") {
   };
   CHECK_THROWS_WITH_AS(drain(), doctest::Contains("class_b/2.png: cannot decode image"), Error);
 }
+
+TEST_CASE("a flat folder takes its labels from a ground-truth file, by index or synset, and a count mismatch is named") {
+  testing::TempDir dir;
+  for (int i = 0; i < 3; ++i) cv::imwrite(dir / ("val_" + std::to_string(i) + ".jpg"), cv::Mat(8, 8, CV_8UC3, cv::Scalar(i * 50, 0, 0)));
+  std::ofstream(dir / "synsets.txt") << "n01 tench\nn02 goldfish\nn03 shark\n";
+  std::ofstream(dir / "gt.txt") << "n03\nn01\nn02\n";
+  ImageFolderOptions options;
+  options.groundTruth = dir / "gt.txt";
+  options.synsets = dir / "synsets.txt";
+  ImageFolder folder(dir.str(), {}, options);
+  Random random(0);
+  CHECK(folder.get(0, random).label == 2);
+  CHECK(folder.get(1, random).label == 0);
+  CHECK(folder.numClasses() == 3);
+  std::ofstream(dir / "indices.txt") << "1\n0\n";
+  options.groundTruth = dir / "indices.txt";
+  CHECK_THROWS_WITH_AS(ImageFolder(dir.str(), {}, options), doctest::Contains("indices.txt: 2 labels for the 3 images"), Error);
+  std::ofstream(dir / "bad.txt") << "n09\nn01\nn02\n";
+  options.groundTruth = dir / "bad.txt";
+  CHECK_THROWS_WITH_AS(ImageFolder(dir.str(), {}, options), doctest::Contains("bad.txt: line 1: 'n09' is not a class index"), Error);
+}
+

@@ -14,8 +14,7 @@ std::vector<Tensor> calibrationBatches(const Experiment& e) {
   const TransformOptions& t = e.data.evalTransforms;
   std::unique_ptr<Dataset> dataset;
   if (!q.calibrationFolder.empty()) {
-    const int64_t channels = t.mean.empty() ? e.model.options.inChannels : static_cast<int64_t>(t.mean.size());
-    dataset = std::make_unique<ImageFolder>(q.calibrationFolder, t, ImageFolderOptions{channels, e.data.skipBadImages});
+    dataset = makeUnlabeledFolder(e, q.calibrationFolder, t);
   } else {
     dataset = makeDataset(e.data, true, t);
   }

@@ -199,6 +199,8 @@ Experiment parseExperiment(const ConfigNode& root) {
   } else if (e.data.dataset == "image_folder") {
     e.data.trainRoot = data.require<std::string>("train_root");
     e.data.evalRoot = data.require<std::string>("eval_root");
+    e.data.evalGroundTruth = data.get<std::string>("eval_ground_truth", "");
+    e.data.synsets = data.get<std::string>("synsets", "");
   } else {
     data.fail("dataset", "unknown dataset '" + e.data.dataset + "' (expected fashion_mnist or image_folder)");
   }

@@ -23,6 +23,7 @@ struct DataConfig {
   std::string dataset;  // fashion_mnist | image_folder
   std::string root;     // fashion_mnist: the IDX folder
   std::string trainRoot, evalRoot;  // image_folder
+  std::string evalGroundTruth, synsets;  // a flat evaluation folder's labels (ImageFolderOptions)
   bool skipBadImages = false;
   int64_t limitTrain = -1, limitEval = -1;
   TransformOptions trainTransforms, evalTransforms;

@@ -85,7 +85,8 @@ void requestStop() { gStopRequested = true; }
 std::unique_ptr<Dataset> makeDataset(const DataConfig& d, bool trainSplit, const TransformOptions& t, bool withLabels) {
   if (d.dataset == "fashion_mnist") return std::make_unique<FashionMnist>(d.root, trainSplit ? "train" : "test", t, withLabels);
   const int64_t channels = t.mean.empty() ? 3 : static_cast<int64_t>(t.mean.size());
-  return std::make_unique<ImageFolder>(trainSplit ? d.trainRoot : d.evalRoot, t, ImageFolderOptions{channels, d.skipBadImages});
+  ImageFolderOptions options{channels, d.skipBadImages, trainSplit ? "" : d.evalGroundTruth, d.synsets};
+  return std::make_unique<ImageFolder>(trainSplit ? d.trainRoot : d.evalRoot, t, options);
 }
 
 namespace {
@@ -111,7 +112,7 @@ TrainingPlan planTraining(const Experiment& e) {
     const FinetuneConfig& f = *e.finetune;
     std::unique_ptr<Dataset> base =
         f.folder.empty() ? makeDataset(e.data, true, f.transforms)
-                         : std::make_unique<ImageFolder>(f.folder, f.transforms, ImageFolderOptions{e.model.options.inChannels, e.data.skipBadImages});
+                         : makeUnlabeledFolder(e, f.folder, f.transforms);
     const int64_t distinct = f.images > 0 ? std::min(f.images, base->size()) : base->size();
     plan.data = std::make_unique<RepeatedDataset>(std::move(base), distinct, std::max(distinct, f.batchSize));
     plan.totalSteps = f.steps;
@@ -150,6 +151,13 @@ int64_t agreements(const Tensor& a, const Tensor& b) {
 }
 
 }  // namespace
+
+std::unique_ptr<Dataset> makeUnlabeledFolder(const Experiment& e, const std::string& folder, const TransformOptions& t) {
+  ImageFolderOptions options;
+  options.channels = e.model.options.inChannels;
+  options.skipBadImages = e.data.skipBadImages;
+  return std::make_unique<ImageFolder>(folder, t, options);
+}
 
 nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
   gStopRequested = false;

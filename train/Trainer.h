@@ -30,6 +30,10 @@ nlohmann::json runExperiment(const Experiment& experiment, const RunOptions& opt
 std::unique_ptr<Dataset> makeDataset(const DataConfig& data, bool trainSplit, const TransformOptions& transforms,
                                      bool withLabels = true);
 
+// An unlabeled image folder (calibration, fine-tuning or VBD images) read as the experiment's model
+// expects them (its input channels), with the given transforms.
+std::unique_ptr<Dataset> makeUnlabeledFolder(const Experiment& e, const std::string& folder, const TransformOptions& transforms);
+
 // Asks the running experiment to stop after its current step (for a SIGINT handler).
 void requestStop();
 

@@ -47,7 +47,7 @@ VbdData vbdData(const Experiment& e) {
   const VbdConfig& v = *e.vbd;
   auto source = [&](const TransformOptions& t) -> std::unique_ptr<Dataset> {
     if (v.folder.empty()) return makeDataset(e.data, true, t, false);
-    return std::make_unique<ImageFolder>(v.folder, t, ImageFolderOptions{e.model.options.inChannels, e.data.skipBadImages});
+    return makeUnlabeledFolder(e, v.folder, t);
   };
   VbdData d;
   auto train = source(v.transforms);
