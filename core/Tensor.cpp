@@ -71,6 +71,10 @@ Tensor Tensor::fromVector(const Shape& shape, const std::vector<float>& values) 
   return t;
 }
 
+Tensor Tensor::emptyLike(const Tensor& like) {
+  return like.isPlain() ? empty(like.shape(), like.dtype()) : withLayout(like.shape(), like.dtype(), like.layout());
+}
+
 Tensor Tensor::withLayout(const Shape& shape, DType dtype, std::shared_ptr<const Layout> layout) {
   Tensor t;
   t.shape_ = shape;

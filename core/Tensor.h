@@ -34,6 +34,8 @@ class Tensor {
   static Tensor zeros(const Shape& shape, DType dtype = DType::kF32);
   static Tensor full(const Shape& shape, double value, DType dtype = DType::kF32);
   static Tensor fromVector(const Shape& shape, const std::vector<float>& values);
+  // Uninitialized storage with the shape, dtype and layout of `like`.
+  static Tensor emptyLike(const Tensor& like);
   // Uninitialized storage in a backend layout.
   static Tensor withLayout(const Shape& shape, DType dtype, std::shared_ptr<const Layout> layout);
 

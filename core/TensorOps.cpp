@@ -20,7 +20,7 @@ Tensor matchLayout(const Tensor& a, const Tensor& b) {
   FGQ_CHECK(a.shape() == b.shape(), "shape mismatch: " << a.shape().str() << " vs " << b.shape().str());
   FGQ_CHECK(a.dtype() == b.dtype(), "dtype mismatch: " << dtypeName(a.dtype()) << " vs " << dtypeName(b.dtype()));
   if (a.sameLayout(b)) return b;
-  Tensor converted = a.isPlain() ? Tensor::empty(a.shape(), a.dtype()) : Tensor::withLayout(a.shape(), a.dtype(), a.layout());
+  Tensor converted = Tensor::emptyLike(a);
   converted.copyFrom(b);
   return converted;
 }
@@ -28,7 +28,7 @@ Tensor matchLayout(const Tensor& a, const Tensor& b) {
 template <typename Op>
 Tensor binary(const Tensor& a, const Tensor& bIn, Op op) {
   const Tensor b = matchLayout(a, bIn);
-  Tensor out = a.isPlain() ? Tensor::empty(a.shape(), a.dtype()) : Tensor::withLayout(a.shape(), a.dtype(), a.layout());
+  Tensor out = Tensor::emptyLike(a);
   visitFloat(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* x = static_cast<const T*>(a.raw());

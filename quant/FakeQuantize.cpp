@@ -5,10 +5,6 @@
 namespace fgq {
 namespace {
 
-Tensor sameLayoutAs(const Tensor& x) {
-  return x.isPlain() ? Tensor::empty(x.shape(), x.dtype()) : Tensor::withLayout(x.shape(), x.dtype(), x.layout());
-}
-
 int64_t storageElements(const Tensor& t) { return static_cast<int64_t>(t.bytes() / sizeof(float)); }
 
 }  // namespace
@@ -26,7 +22,7 @@ Variable fakeQuantize(const Variable& x, float scale, float lo, float hi) {
   FGQ_CHECK(x.dtype() == DType::kF32, "fake quantization of a " << dtypeName(x.dtype()) << " tensor");
   FGQ_CHECK(scale > 0 && lo <= hi, "fake quantization with scale " << scale << " and range [" << lo << ", " << hi << "]");
   const Tensor& in = x.tensor();
-  Tensor out = sameLayoutAs(in);
+  Tensor out = Tensor::emptyLike(in);
   const float* s = static_cast<const float*>(in.raw());
   float* d = static_cast<float*>(out.raw());
   const int64_t n = storageElements(in);
@@ -35,10 +31,10 @@ Variable fakeQuantize(const Variable& x, float scale, float lo, float hi) {
   return Variable(out, {x}, [in, scale, lo, hi](std::vector<Variable>& inputs, const Tensor& gyIn) {
     Tensor gy = gyIn;
     if (!gy.sameLayout(in)) {
-      gy = sameLayoutAs(in);
+      gy = Tensor::emptyLike(in);
       gy.copyFrom(gyIn);
     }
-    Tensor gx = sameLayoutAs(in);
+    Tensor gx = Tensor::emptyLike(in);
     const float* xs = static_cast<const float*>(in.raw());
     const float* g = static_cast<const float*>(gy.raw());
     float* d = static_cast<float*>(gx.raw());

@@ -23,11 +23,14 @@ TopK countCorrect(const Tensor& logitsIn, const Tensor& labels) {
   return out;
 }
 
-namespace {
-
-int64_t argmax(const float* row, int64_t k) { return std::max_element(row, row + k) - row; }
-
-}  // namespace
+int64_t countAgreements(const Tensor& aIn, const Tensor& bIn) {
+  const Tensor a = aIn.plain(), b = bIn.plain();
+  const int64_t n = a.dim(0), k = a.dim(1);
+  auto argmax = [k](const float* row) { return std::max_element(row, row + k) - row; };
+  int64_t same = 0;
+  for (int64_t i = 0; i < n; ++i) same += argmax(a.data<float>() + i * k) == argmax(b.data<float>() + i * k);
+  return same;
+}
 
 EvalResult evaluate(Module& model, DataLoader& loader, Module* teacher) {
   const bool wasTraining = model.isTraining();
@@ -50,8 +53,7 @@ EvalResult evaluate(Module& model, DataLoader& loader, Module* teacher) {
     r.examples += n;
     if (teacher) {
       const Tensor a = logits.tensor().plain(), b = (*teacher)(Variable(batch->images)).tensor().plain();
-      const int64_t k = a.dim(1);
-      for (int64_t i = 0; i < n; ++i) agreeing += argmax(a.data<float>() + i * k, k) == argmax(b.data<float>() + i * k, k);
+      agreeing += countAgreements(a, b);
       for (int64_t i = 0; i < a.numel(); ++i) logitDistance += std::abs(a.data<float>()[i] - b.data<float>()[i]);
       logitCount += a.numel();
     }

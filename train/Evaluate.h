@@ -20,5 +20,7 @@ struct TopK {
   int64_t top1 = 0, top5 = 0;
 };
 TopK countCorrect(const Tensor& logits, const Tensor& labels);
+// Rows of two logit tensors [N, K] whose top-1 classes agree.
+int64_t countAgreements(const Tensor& a, const Tensor& b);
 
 }  // namespace fgq

@@ -140,16 +140,6 @@ TrainingPlan planTraining(const Experiment& e) {
   return plan;
 }
 
-int64_t argmaxRow(const float* row, int64_t k) { return std::max_element(row, row + k) - row; }
-
-// Top-1 agreements between two logit tensors [N, K].
-int64_t agreements(const Tensor& a, const Tensor& b) {
-  const int64_t n = a.dim(0), k = a.dim(1);
-  int64_t same = 0;
-  for (int64_t i = 0; i < n; ++i) same += argmaxRow(a.data<float>() + i * k, k) == argmaxRow(b.data<float>() + i * k, k);
-  return same;
-}
-
 }  // namespace
 
 std::unique_ptr<Dataset> makeUnlabeledFolder(const Experiment& e, const std::string& folder, const TransformOptions& t) {
@@ -246,7 +236,7 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
         }
         loss = l1Loss(logits, target);
         if (plan.crossEntropyWeight > 0) loss = add(loss, scale(crossEntropy(logits, batch->labels), plan.crossEntropyWeight));
-        correct += agreements(logits.tensor().plain(), target);
+        correct += countAgreements(logits.tensor(), target);
       } else {
         loss = crossEntropy(logits, batch->labels, plan.labelSmoothing);
         correct += countCorrect(logits.tensor(), batch->labels).top1;

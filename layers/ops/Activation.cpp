@@ -65,8 +65,7 @@ Variable relu(const Variable& x) {
 Variable dropout(const Variable& x, double p, uint64_t seed) {
   FGQ_CHECK(p >= 0.0 && p < 1.0, "dropout probability must be in [0, 1), found " << p);
   // The mask is drawn over the storage, so it applies to any layout; padding stays zero.
-  Tensor mask = x.tensor().isPlain() ? Tensor::empty(x.shape(), x.dtype())
-                                     : Tensor::withLayout(x.shape(), x.dtype(), x.tensor().layout());
+  Tensor mask = Tensor::emptyLike(x.tensor());
   Random random(seed);
   const int64_t n = static_cast<int64_t>(mask.bytes() / dtypeSize(mask.dtype()));
   reference::visitFloat(x.dtype(), [&](auto tag) {
