@@ -113,7 +113,11 @@ Tensor decodeTensor(const std::string& path, const std::string& name, const nloh
 TensorFile loadSafetensors(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open safetensors file");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) throw Error(path + ": cannot read safetensors file: " + ec.message());
+  std::string bytes(size, '\0');
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(size))) throw Error(path + ": cannot read safetensors file");
   if (bytes.size() < 8) throw Error(path + ": truncated safetensors file (" + std::to_string(bytes.size()) + " bytes, no header length)");
   uint64_t headerBytes;
   std::memcpy(&headerBytes, bytes.data(), 8);

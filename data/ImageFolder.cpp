@@ -32,26 +32,6 @@ std::vector<std::string> sortedImages(const fs::path& dir) {
   return files;
 }
 
-}  // namespace
-
-ImageFolder::ImageFolder(const std::string& root, TransformOptions transforms, ImageFolderOptions options)
-    : root_(root), transforms_(std::move(transforms)), options_(options) {
-  FGQ_CHECK(options.channels == 1 || options.channels == 3, "image folder channels must be 1 or 3, found " << options.channels);
-  if (!fs::is_directory(root)) throw Error(root + ": image folder not found");
-  for (const auto& entry : fs::directory_iterator(root))
-    if (entry.is_directory()) classes_.push_back(entry.path().filename().string());
-  std::sort(classes_.begin(), classes_.end());
-  for (size_t c = 0; c < classes_.size(); ++c)
-    for (auto& path : sortedImages(fs::path(root) / classes_[c])) files_.push_back({path, static_cast<int64_t>(c)});
-  if (classes_.empty())
-    for (auto& path : sortedImages(root)) files_.push_back({path, -1});
-  if (files_.empty())
-    throw Error(root + ": no images (expected class subfolders of .jpg/.png/... files, or image files directly)");
-  if (!options.groundTruth.empty()) readGroundTruth(options.groundTruth, options.synsets);
-}
-
-namespace {
-
 std::vector<std::string> readLines(const std::string& path, const std::string& what) {
   std::ifstream in(path);
   if (!in) throw Error(path + ": cannot open " + what);
@@ -65,18 +45,45 @@ std::vector<std::string> readLines(const std::string& path, const std::string& w
 
 }  // namespace
 
-void ImageFolder::readGroundTruth(const std::string& path, const std::string& synsetsPath) {
-  if (!classes_.empty()) throw Error(path + ": a ground-truth file labels a flat folder, but " + root_ + " has class subfolders");
+ImageFolder::ImageFolder(const std::string& root, TransformOptions transforms, ImageFolderOptions options)
+    : root_(root), transforms_(std::move(transforms)), options_(options) {
+  FGQ_CHECK(options.channels == 1 || options.channels == 3, "image folder channels must be 1 or 3, found " << options.channels);
+  if (!fs::is_directory(root)) throw Error(root + ": image folder not found");
+  std::vector<std::string> folders;
+  for (const auto& entry : fs::directory_iterator(root))
+    if (entry.is_directory()) folders.push_back(entry.path().filename().string());
+  std::sort(folders.begin(), folders.end());
+  if (!options.synsets.empty()) {
+    for (const std::string& line : readLines(options.synsets, "synset list")) {
+      classes_.push_back(line.substr(0, line.find(' ')));  // "n01440764 tench, ..." -> "n01440764"
+      synsetIndex_[classes_.back()] = static_cast<int64_t>(classes_.size()) - 1;
+    }
+  } else {
+    classes_ = folders;
+  }
+  for (size_t f = 0; f < folders.size(); ++f) {
+    int64_t label = static_cast<int64_t>(f);
+    if (!options.synsets.empty()) {
+      auto it = synsetIndex_.find(folders[f]);
+      if (it == synsetIndex_.end()) throw Error(root + "/" + folders[f] + ": class folder is not a synset of " + options.synsets);
+      label = it->second;  // a subset of the classes keeps the full model's class indices
+    }
+    for (auto& path : sortedImages(fs::path(root) / folders[f])) files_.push_back({path, label});
+  }
+  if (folders.empty())
+    for (auto& path : sortedImages(root)) files_.push_back({path, -1});
+  if (files_.empty())
+    throw Error(root + ": no images (expected class subfolders of .jpg/.png/... files, or image files directly)");
+  if (!options.groundTruth.empty()) {
+    if (!folders.empty()) throw Error(options.groundTruth + ": a ground-truth file labels a flat folder, but " + root + " has class subfolders");
+    readGroundTruth(options.groundTruth);
+  }
+}
+
+void ImageFolder::readGroundTruth(const std::string& path) {
   const std::vector<std::string> labels = readLines(path, "ground-truth file");
   if (labels.size() != files_.size())
     throw Error(path + ": " + std::to_string(labels.size()) + " labels for the " + std::to_string(files_.size()) + " images in " + root_);
-  std::map<std::string, int64_t> synsetIndex;
-  if (!synsetsPath.empty()) {
-    for (const std::string& line : readLines(synsetsPath, "synset list")) {
-      classes_.push_back(line.substr(0, line.find(' ')));  // "n01440764 tench, ..." -> "n01440764"
-      synsetIndex[classes_.back()] = static_cast<int64_t>(classes_.size()) - 1;
-    }
-  }
   for (size_t i = 0; i < labels.size(); ++i) {
     const std::string token = labels[i].substr(0, labels[i].find_first_of(" ,"));
     char* end = nullptr;
@@ -84,10 +91,10 @@ void ImageFolder::readGroundTruth(const std::string& path, const std::string& sy
     if (end != token.c_str() && *end == '\0') {
       files_[i].label = index;
     } else {
-      auto it = synsetIndex.find(token);
-      if (it == synsetIndex.end())
+      auto it = synsetIndex_.find(token);
+      if (it == synsetIndex_.end())
         throw Error(path + ": line " + std::to_string(i + 1) + ": '" + token + "' is not a class index" +
-                    (synsetsPath.empty() ? " (give data.synsets to name classes by synset)" : " or a synset of " + synsetsPath));
+                    (options_.synsets.empty() ? " (give data.synsets to name classes by synset)" : " or a synset of " + options_.synsets));
       files_[i].label = it->second;
     }
     if (files_[i].label < 0 || (!classes_.empty() && files_[i].label >= static_cast<int64_t>(classes_.size())))

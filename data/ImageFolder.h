@@ -1,9 +1,11 @@
 #pragma once
-// Images in class subfolders (root/CLASS/*.jpg, classes sorted by name, as torchvision's ImageFolder),
-// or directly in root: labelled by a ground-truth file, or unlabeled (labels -1) for calibration sets. Decoded with OpenCV to RGB (or
+// Images in class subfolders (root/CLASS/*.jpg, classes sorted by name, as torchvision's ImageFolder,
+// or looked up in a synset list), or directly in root: labelled by a ground-truth file, or unlabeled
+// (labels -1) for calibration sets. Decoded with OpenCV to RGB (or
 // gray when `channels` is 1). A file that cannot be decoded is an error naming it, or, with
 // skipBadImages, a warning and the next readable image in its place.
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -18,9 +20,11 @@ struct ImageFolderOptions {
   int64_t channels = 3;
   bool skipBadImages = false;
   // For a flat folder (ImageNet's validation set as distributed): one label per image, in the order of
-  // the sorted file names, each a class index or a synset ("n01440764") looked up in `synsets` (one per
-  // line; the line number is the class index, as torchvision's sorted class folders).
-  std::string groundTruth, synsets;
+  // the sorted file names, each a class index or a synset ("n01440764") looked up in `synsets`.
+  std::string groundTruth;
+  // One synset per line; the line number is the class index (as torchvision's sorted class folders).
+  // Class subfolders are then looked up by name, so a subset of the classes keeps the model's indices.
+  std::string synsets;
 };
 
 class ImageFolder : public Dataset {
@@ -34,13 +38,14 @@ class ImageFolder : public Dataset {
   const std::string& path(int64_t index) const { return files_[index].path; }
 
  private:
-  void readGroundTruth(const std::string& path, const std::string& synsetsPath);
+  void readGroundTruth(const std::string& path);
   struct File {
     std::string path;
     int64_t label;
   };
   std::string root_;
   std::vector<std::string> classes_;
+  std::map<std::string, int64_t> synsetIndex_;
   std::vector<File> files_;
   TransformOptions transforms_;
   ImageFolderOptions options_;

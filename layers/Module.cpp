@@ -66,18 +66,34 @@ void Module::loadStateDict(const std::map<std::string, Tensor>& dict, const std:
   std::map<std::string, Tensor*> targets;
   for (auto& [name, parameter] : namedParameters()) targets[name] = &parameter.tensor();
   for (auto& [name, buffer] : namedBuffers()) targets[name] = buffer;
+  // Every mismatch is counted, the first one named: many at once usually mean another architecture.
+  std::vector<std::string> problems;
+  int64_t missing = 0, unexpected = 0, reshaped = 0;
   for (const auto& [name, target] : targets) {
     auto it = dict.find(name);
-    if (it == dict.end()) throw Error(source + ": missing tensor '" + name + "' (expected shape " + target->shape().str() + ")");
+    if (it == dict.end()) {
+      ++missing;
+      problems.push_back("missing tensor '" + name + "' (expected shape " + target->shape().str() + ")");
+      continue;
+    }
     // A 0-d scalar and a [1] tensor are the same value; anything else must match exactly.
     const bool scalarAlike = target->numel() == 1 && it->second.numel() == 1 && target->shape().rank() <= 1 &&
                              it->second.shape().rank() <= 1;
-    if (it->second.shape() != target->shape() && !scalarAlike)
-      throw Error(source + ": tensor '" + name + "' has shape " + it->second.shape().str() + ", expected " +
-                  target->shape().str());
+    if (it->second.shape() != target->shape() && !scalarAlike) {
+      ++reshaped;
+      problems.push_back("tensor '" + name + "' has shape " + it->second.shape().str() + ", expected " + target->shape().str());
+    }
   }
   for (const auto& [name, tensor] : dict)
-    if (!targets.count(name)) throw Error(source + ": unexpected tensor '" + name + "' (the model has no such parameter or buffer)");
+    if (!targets.count(name)) {
+      ++unexpected;
+      problems.push_back("unexpected tensor '" + name + "' (the model has no such parameter or buffer)");
+    }
+  if (problems.size() == 1) throw Error(source + ": " + problems.front());
+  if (!problems.empty())
+    throw Error(source + ": does not fit the model (another architecture or class count?): " + std::to_string(missing) +
+                " of its " + std::to_string(targets.size()) + " tensors missing, " + std::to_string(unexpected) + " unexpected, " +
+                std::to_string(reshaped) + " of another shape; first: " + problems.front());
   for (auto& [name, target] : targets) target->copyFrom(dict.at(name).plain().reshape(target->shape()));
 }
 

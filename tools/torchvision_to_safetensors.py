@@ -38,7 +38,7 @@ def read_pth(path):
     try:
         data = torch.load(path, map_location="cpu")
     except Exception as e:  # a truncated or foreign file
-        fail(f"{path}: not a PyTorch checkpoint ({e})")
+        fail(f"{path}: not a PyTorch checkpoint ({' '.join(str(e).split())})")
     for key in ("state_dict", "model"):
         if isinstance(data, dict) and isinstance(data.get(key), dict):
             data = data[key]
@@ -54,6 +54,23 @@ def cached_state_dict(name):
     if not os.path.exists(path):
         fail(f"{path}: torchvision's {name} weights are not in the cache (TORCH_HOME); pass --weights FILE")
     return torch.load(path, map_location="cpu")
+
+
+def check_fits(state, model, args):
+    """One line naming the first misfit and counting the rest: a file for another architecture misses or
+    adds hundreds of tensors."""
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    reshaped = [k for k in expected if k in state and tuple(state[k].shape) != tuple(expected[k].shape)]
+    if not (missing or unexpected or reshaped):
+        return
+    first = (f"missing tensor '{missing[0]}'" if missing else
+             f"unexpected tensor '{unexpected[0]}'" if unexpected else
+             f"tensor '{reshaped[0]}' has shape {list(state[reshaped[0]].shape)}, expected {list(expected[reshaped[0]].shape)}")
+    fail(f"{args.weights or 'the cached weights'}: does not fit torchvision's {args.model} with {args.num_classes} classes: "
+         f"{len(missing)} of its {len(expected)} tensors missing, {len(unexpected)} unexpected, "
+         f"{len(reshaped)} of another shape; first: {first}")
 
 
 def main():
@@ -72,12 +89,8 @@ def main():
     model = getattr(torchvision.models, args.model)(num_classes=args.num_classes)
     if not args.random_init:
         state = read_pth(args.weights) if args.weights else cached_state_dict(args.model)
-        try:
-            model.load_state_dict(state, strict=True)
-        except RuntimeError as e:
-            source = args.weights or "the cached weights"
-            fail(f"{source}: does not fit torchvision's {args.model} with {args.num_classes} classes: "
-                 + " ".join(str(e).split()))
+        check_fits(state, model, args)
+        model.load_state_dict(state, strict=True)
     tensors = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}
     safetensors_io.save(args.output, tensors, {"format": "pt", "source": f"torchvision {args.model}"})
     print(f"{args.output}: {len(tensors)} tensors of torchvision {args.model}")

@@ -1,5 +1,6 @@
 #include "train/Compression.h"
 
+#include <iostream>
 #include <numeric>
 
 #include "data/DataLoader.h"
@@ -16,10 +17,13 @@ std::vector<Tensor> calibrationBatches(const Experiment& e) {
   if (!q.calibrationFolder.empty()) {
     dataset = makeUnlabeledFolder(e, q.calibrationFolder, t);
   } else {
-    dataset = makeDataset(e.data, true, t);
+    dataset = makeDataset(e, true, t, false);
   }
   // A seeded sample of the images, in batches; the loader's shuffle draws it.
   const int64_t count = std::min(q.calibrationImages, dataset->size());
+  if (count < q.calibrationImages)
+    std::cerr << "calibration: asked for " << q.calibrationImages << " images, " << dataset->describe()
+              << " has fewer; using all " << count << "\n";
   DataLoader loader(*dataset, {count, true, true, q.calibrationSeed, 1, -1});
   loader.startEpoch(0);
   const Tensor all = loader.next()->images;

@@ -74,8 +74,13 @@ ScheduleConfig parseSchedule(const ConfigNode& schedule) {
 
 FinetuneConfig parseFinetune(const ConfigNode& node, const Experiment& e) {
   FinetuneConfig f;
-  f.steps = node.require<int64_t>("steps");
-  if (f.steps < 1) node.fail("steps", "must be positive");
+  const std::optional<int64_t> steps = node.optional<int64_t>("steps");
+  const std::optional<double> epochs = node.optional<double>("epochs");
+  if (steps.has_value() == epochs.has_value()) node.fail("steps", "give the budget as exactly one of steps or epochs (a fraction of a pass over the images)");
+  if (steps && *steps < 1) node.fail("steps", "must be positive");
+  if (epochs && !(*epochs > 0)) node.fail("epochs", "must be positive");
+  f.steps = steps.value_or(0);
+  f.epochs = epochs.value_or(0.0);
   f.batchSize = node.get<int64_t>("batch_size", 128);
   if (f.batchSize < 1) node.fail("batch_size", "must be positive");
   f.seed = static_cast<uint64_t>(node.get<int64_t>("seed", 0));

@@ -65,7 +65,9 @@ struct QuantizationConfig {
 // then), on the training images or an unlabeled folder, down to a single image seen through the
 // augmenting transforms.
 struct FinetuneConfig {
-  int64_t steps = 0, batchSize = 128;
+  int64_t steps = 0;   // the budget: steps, ...
+  double epochs = 0;   // ... or passes over the distinct images (fractions welcome)
+  int64_t batchSize = 128;
   uint64_t seed = 0;
   double crossEntropyWeight = 0.0;
   int64_t images = -1;  // distinct images to draw views from (-1: all)

@@ -1,5 +1,7 @@
 #include "train/Measures.h"
 
+#include <sys/resource.h>
+
 #include "quant/Accounting.h"
 #include "train/Evaluate.h"
 
@@ -17,6 +19,12 @@ nlohmann::json measureModel(Module& model, Module* teacher, DataLoader& evalLoad
   }
   out["cost"] = account(model, imageShape).toJson();
   return out;
+}
+
+int64_t peakResidentBytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<int64_t>(usage.ru_maxrss) * 1024;  // Linux reports kilobytes
 }
 
 }  // namespace fgq

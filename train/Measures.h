@@ -11,4 +11,7 @@ namespace fgq {
 
 nlohmann::json measureModel(Module& model, Module* teacher, DataLoader& evalLoader, const Shape& imageShape);
 
+// The process's peak resident memory so far, for run summaries.
+int64_t peakResidentBytes();
+
 }  // namespace fgq

@@ -63,7 +63,7 @@ nlohmann::json evaluateModelFile(const std::string& path, const std::string& con
                                  const std::string& outputsPath) {
   LoadedModel loaded = loadModelFile(path, configPath, overrides);
   const Experiment& e = loaded.experiment;
-  auto evalSet = makeDataset(e.data, false, e.data.evalTransforms);
+  auto evalSet = makeDataset(e, false, e.data.evalTransforms);
   DataLoader loader(*evalSet, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval});
   Random random(0);
   nlohmann::json out = measureModel(*loaded.model, loaded.teacher.get(), loader, evalSet->get(0, random).image.shape());

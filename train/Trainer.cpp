@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -82,11 +83,18 @@ void prepareOutput(const Experiment& e, const RunOptions& options) {
 
 void requestStop() { gStopRequested = true; }
 
-std::unique_ptr<Dataset> makeDataset(const DataConfig& d, bool trainSplit, const TransformOptions& t, bool withLabels) {
+std::unique_ptr<Dataset> makeDataset(const Experiment& e, bool trainSplit, const TransformOptions& t, bool withLabels) {
+  const DataConfig& d = e.data;
   if (d.dataset == "fashion_mnist") return std::make_unique<FashionMnist>(d.root, trainSplit ? "train" : "test", t, withLabels);
   const int64_t channels = t.mean.empty() ? 3 : static_cast<int64_t>(t.mean.size());
+  const std::string& root = trainSplit ? d.trainRoot : d.evalRoot;
   ImageFolderOptions options{channels, d.skipBadImages, trainSplit ? "" : d.evalGroundTruth, d.synsets};
-  return std::make_unique<ImageFolder>(trainSplit ? d.trainRoot : d.evalRoot, t, options);
+  auto folder = std::make_unique<ImageFolder>(root, t, options);
+  const int64_t classes = folder->numClasses();
+  if (withLabels && classes > 0 && classes != e.model.options.numClasses)
+    throw Error(root + ": " + std::to_string(classes) + " classes, but model.num_classes is " + std::to_string(e.model.options.numClasses) +
+                (d.synsets.empty() ? " (for a subset of the classes give data.synsets, the full list of class names)" : ""));
+  return folder;
 }
 
 namespace {
@@ -111,11 +119,11 @@ TrainingPlan planTraining(const Experiment& e) {
   if (e.finetune) {
     const FinetuneConfig& f = *e.finetune;
     std::unique_ptr<Dataset> base =
-        f.folder.empty() ? makeDataset(e.data, true, f.transforms)
+        f.folder.empty() ? makeDataset(e, true, f.transforms, f.crossEntropyWeight > 0)
                          : makeUnlabeledFolder(e, f.folder, f.transforms);
     const int64_t distinct = f.images > 0 ? std::min(f.images, base->size()) : base->size();
     plan.data = std::make_unique<RepeatedDataset>(std::move(base), distinct, std::max(distinct, f.batchSize));
-    plan.totalSteps = f.steps;
+    plan.totalSteps = f.steps > 0 ? f.steps : std::max<int64_t>(1, static_cast<int64_t>(std::ceil(f.epochs * static_cast<double>(distinct) / static_cast<double>(f.batchSize))));
     plan.batchSize = f.batchSize;
     plan.checkpointEverySteps = f.checkpointEverySteps;
     plan.seed = f.seed;
@@ -125,7 +133,7 @@ TrainingPlan planTraining(const Experiment& e) {
     plan.crossEntropyWeight = f.crossEntropyWeight;
     plan.evalEachEpoch = false;
   } else if (e.train.epochs > 0) {
-    plan.data = makeDataset(e.data, true, e.data.trainTransforms);
+    plan.data = makeDataset(e, true, e.data.trainTransforms);
     plan.batchSize = e.train.batchSize;
     plan.checkpointEverySteps = e.train.checkpointEverySteps;
     plan.seed = e.train.seed;
@@ -156,12 +164,14 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
   const std::string dir = e.outputDir, checkpointPath = dir + "/checkpoint.safetensors";
 
   TrainingPlan plan = planTraining(e);
-  auto evalSet = makeDataset(e.data, false, e.data.evalTransforms);
+  auto evalSet = makeDataset(e, false, e.data.evalTransforms);
   DataLoader evalLoader(*evalSet, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval});
   auto model = createModel(e.model.arch, e.model.options);
   if (!e.model.weights.empty()) loadModel(e.model.weights, *model);
   std::unique_ptr<Module> teacher;  // the FP32 model a compressed one is compared with and distilled from
   std::vector<std::string> keptLayers;
+  double conversionSeconds = 0;
+  int64_t calibrationImages = 0;
   if (e.quantization) {
     if (e.model.weights.empty()) throw Error(e.name + ": quantization needs model.weights, the trained FP32 model to convert");
     teacher = createModel(e.model.arch, e.model.options);
@@ -173,10 +183,11 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
       const auto start = std::chrono::steady_clock::now();
       const std::vector<Tensor> batches = calibrationBatches(e);
       keptLayers = convertFgq(*model, *e.quantization, batches);
+      for (const Tensor& batch : batches) calibrationImages += batch.dim(0);
+      conversionSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::cerr << "converted to FGQ (N=" << e.quantization->fgq.groups.str() << ", " << e.quantization->fgq.activationBits
                 << "-bit activations" << (e.quantization->bnReestimation ? ", batch norm re-estimated" : "") << ") from "
-                << batches.size() << " calibration batches in "
-                << formatDuration(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()) << "\n";
+                << calibrationImages << " calibration images in " << formatDuration(conversionSeconds) << "\n";
     }
   }
   auto optimizer = makeOptimizer(plan.optimizer, model->parameters());
@@ -185,7 +196,8 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
   const LrSchedule schedule = makeSchedule(plan.schedule, plan.optimizer.lr, stepsPerEpoch, plan.totalSteps);
 
   nlohmann::json progress = {{"epoch", 0}, {"step", 0}, {"loss_sum", 0.0}, {"correct", 0}, {"seen", 0},
-                             {"best_top1", -1.0}, {"best_epoch", 0}, {"elapsed_seconds", 0.0}, {"train_seconds", 0.0}};
+                             {"best_top1", -1.0}, {"best_epoch", 0}, {"elapsed_seconds", 0.0}, {"train_seconds", 0.0},
+                             {"conversion_seconds", conversionSeconds}, {"calibration_images", calibrationImages}};
   if (options.resume) {
     progress = loadCheckpoint(checkpointPath, *model, *optimizer);
     truncateMetrics(dir + "/metrics.jsonl", progress["epoch"].get<int64_t>());
@@ -288,7 +300,9 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
     return {{"interrupted", true}};
   }
   Random random(0);
+  const auto evalStart = std::chrono::steady_clock::now();
   const nlohmann::json measures = measureModel(*model, teacher.get(), evalLoader, evalSet->get(0, random).image.shape());
+  const double evalSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - evalStart).count();
   const double top1 = measures["top1"];
   nlohmann::json summary = {{"name", e.name},
                             {"final_top1", top1},
@@ -301,8 +315,12 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
                             {"wall_seconds", elapsed()},
                             {"train_seconds", trainSeconds},
                             {"train_images_per_second", trainSeconds > 0 ? plan.totalSteps * plan.batchSize / trainSeconds : 0.0},
+                            {"phase_seconds", {{"conversion", progress["conversion_seconds"]}, {"training", trainSeconds},
+                                               {"final_evaluation", evalSeconds}}},
+                            {"peak_memory_bytes", peakResidentBytes()},
                             {"cost", measures["cost"]}};
   if (teacher) {
+    summary["calibration_images"] = progress["calibration_images"];
     for (const char* key : {"teacher_top1", "drop", "agreement", "logit_l1"}) summary[key] = measures[key];
     summary["kept_layers"] = keptLayers;
     saveQuantizedModel(dir + "/quantized.safetensors", *model, {{"config", e.resolved}});

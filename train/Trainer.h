@@ -27,7 +27,8 @@ struct RunOptions {
 nlohmann::json runExperiment(const Experiment& experiment, const RunOptions& options);
 
 // The training or evaluation split, with the given transforms; without labels, none are read (-1).
-std::unique_ptr<Dataset> makeDataset(const DataConfig& data, bool trainSplit, const TransformOptions& transforms,
+// A labelled image folder must name as many classes as the model has outputs.
+std::unique_ptr<Dataset> makeDataset(const Experiment& e, bool trainSplit, const TransformOptions& transforms,
                                      bool withLabels = true);
 
 // An unlabeled image folder (calibration, fine-tuning or VBD images) read as the experiment's model

@@ -46,7 +46,7 @@ struct VbdData {
 VbdData vbdData(const Experiment& e) {
   const VbdConfig& v = *e.vbd;
   auto source = [&](const TransformOptions& t) -> std::unique_ptr<Dataset> {
-    if (v.folder.empty()) return makeDataset(e.data, true, t, false);
+    if (v.folder.empty()) return makeDataset(e, true, t, false);
     return makeUnlabeledFolder(e, v.folder, t);
   };
   VbdData d;
@@ -145,7 +145,7 @@ nlohmann::json runVbd(const Experiment& e) {
   const std::vector<VbdTensor> tensors = vbdTensors(*student);
   std::cerr << e.name << ": VBD on " << data.views->describe() << ", " << tensors.size() << " quantized tensors, gamma " << v.gamma << "\n";
 
-  auto evalSet = makeDataset(e.data, false, e.data.evalTransforms);
+  auto evalSet = makeDataset(e, false, e.data.evalTransforms);
   DataLoader evalLoader(*evalSet, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval});
   std::ofstream metrics(dir + "/metrics.jsonl", std::ios::trunc);
 
