@@ -34,17 +34,32 @@ void ActivationQuantizer::observeHistogram() {
 
 Variable ActivationQuantizer::forward(const Variable& x) {
   if (mode_ == Mode::kQuantize) return fakeQuantize(x, scale(), lowestCode(), highestCode());
-  const Tensor values = x.tensor().plain();
-  const float* v = values.data<float>();
+  // Order does not matter to a range or a histogram: a blocked layout is read as it is unless it pads.
+  const Tensor& input = x.tensor();
+  const int64_t n = input.numel();
+  const bool padded = input.layout() && input.layout()->bytes() != static_cast<size_t>(n) * sizeof(float);
+  const Tensor values = padded ? input.plain() : input;
+  FGQ_CHECK(values.dtype() == DType::kF32, "activation calibration of a " << dtypeName(values.dtype()) << " tensor");
+  const float* v = static_cast<const float*>(values.raw());
   if (mode_ == Mode::kRange) {
-    for (int64_t i = 0; i < values.numel(); ++i) {
-      maxAbs_ = std::max(maxAbs_, static_cast<double>(std::abs(v[i])));
-      minSeen_ = std::min(minSeen_, static_cast<double>(v[i]));
+    float high = 0, low = 0;
+#pragma omp parallel for reduction(max : high) reduction(min : low)
+    for (int64_t i = 0; i < n; ++i) {
+      high = std::max(high, std::abs(v[i]));
+      low = std::min(low, v[i]);
     }
+    maxAbs_ = std::max(maxAbs_, static_cast<double>(high));
+    minSeen_ = std::min(minSeen_, static_cast<double>(low));
   } else if (maxAbs_ > 0) {
     const double perBin = kBins / maxAbs_;
-    for (int64_t i = 0; i < values.numel(); ++i)
-      histogram_[std::min<int64_t>(kBins - 1, static_cast<int64_t>(std::abs(v[i]) * perBin))] += 1;
+#pragma omp parallel
+    {
+      std::vector<int64_t> counts(kBins, 0);
+#pragma omp for nowait
+      for (int64_t i = 0; i < n; ++i) ++counts[std::min<int64_t>(kBins - 1, static_cast<int64_t>(std::abs(v[i]) * perBin))];
+#pragma omp critical
+      for (int b = 0; b < kBins; ++b) histogram_[b] += static_cast<double>(counts[b]);
+    }
   }
   return x;
 }

@@ -1,5 +1,6 @@
 #include "report/Sweep.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -74,9 +75,12 @@ std::vector<Point> runPoints(const ConfigNode& sweep, const std::string& sweepPa
   const nlohmann::json finetuned = sweep.raw("finetuned", nlohmann::json::array());
   if (!finetuned.is_array()) sweep.fail("finetuned", "expected an array of {label, config}");
   for (const auto& f : finetuned) {
-    if (!f.is_object() || !f.contains("label") || !f.contains("config") || !f["label"].is_string() || !f["config"].is_string())
-      sweep.fail("finetuned", "entries are {\"label\": ..., \"config\": ...}");
-    out.push_back({f["label"], {{"kind", "fgq-finetuned"}}, {}, relativeTo(sweepPath, f["config"])});
+    const bool setOk = !f.contains("set") || (f["set"].is_array() && std::all_of(f["set"].begin(), f["set"].end(),
+                                                                                 [](const nlohmann::json& v) { return v.is_string(); }));
+    if (!f.is_object() || !f.contains("label") || !f.contains("config") || !f["label"].is_string() || !f["config"].is_string() ||
+        !setOk || f.size() != 2u + f.contains("set"))
+      sweep.fail("finetuned", "entries are {\"label\": ..., \"config\": ..., \"set\": [\"key.path=value\", ...] (optional)}");
+    out.push_back({f["label"], {{"kind", "fgq-finetuned"}}, f.value("set", std::vector<std::string>{}), relativeTo(sweepPath, f["config"])});
   }
   if (sweep.has("vbd")) {
     const ConfigNode vbd = sweep.child("vbd");
@@ -140,7 +144,12 @@ nlohmann::json runSweep(const std::string& sweepPath, const SweepOptions& option
   if (ec || !fs::is_directory(fs::path(outputDir) / "cache"))
     throw Error(outputDir + ": cannot create the report directory" + (ec ? ": " + ec.message() : ""));
 
-  const Experiment baseExperiment = parseExperiment(ConfigNode::load(base));
+  auto loadRun = [&](const std::string& path, const std::vector<std::string>& overrides) {
+    std::vector<std::string> all = options.runOverrides;
+    all.insert(all.end(), overrides.begin(), overrides.end());
+    return parseExperiment(ConfigNode::load(path, all));
+  };
+  const Experiment baseExperiment = loadRun(base, {});
   if (baseExperiment.model.weights.empty()) throw Error(base + ": model.weights must name the teacher checkpoint");
   const std::string teacherHash = fileHash(baseExperiment.model.weights);
 
@@ -151,7 +160,7 @@ nlohmann::json runSweep(const std::string& sweepPath, const SweepOptions& option
     std::vector<std::string> overrides = p.overrides;
     const std::string pointDir = (fs::path(outputDir) / "points" / slug(p.label)).string();
     overrides.push_back("output.dir=" + pointDir);
-    const Experiment e = parseExperiment(ConfigNode::load(p.config.empty() ? base : p.config, overrides));
+    const Experiment e = loadRun(p.config.empty() ? base : p.config, overrides);
     if (e.model.weights != baseExperiment.model.weights)
       throw Error((p.config.empty() ? base : p.config) + ": model.weights must be the sweep's teacher (" + baseExperiment.model.weights + ")");
     if (p.settings["kind"] == "fgq-finetuned" && e.quantization) {

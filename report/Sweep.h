@@ -10,7 +10,8 @@
 namespace fgq {
 
 struct SweepOptions {
-  std::vector<std::string> overrides;  // --set on the sweep config
+  std::vector<std::string> overrides;     // --set on the sweep config
+  std::vector<std::string> runOverrides;  // --set-runs on every run's config (data and weight paths)
   std::string command;                 // the command line, recorded in the report
 };
 

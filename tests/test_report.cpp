@@ -80,17 +80,21 @@ TEST_CASE("a sweep's CSV numbers equal fgq-eval's for the same converted file, a
   CHECK(again["rows"] == results["rows"]);
   CHECK(fs::last_write_time(row["model_file"].get<std::string>()) == written);  // nothing recomputed
   // A changed setting computes only the new point.
-  const nlohmann::json changed = runSweep(s.sweepPath, {{"activation_bits=[8, 4]"}, ""});
+  const nlohmann::json changed = runSweep(s.sweepPath, {{"activation_bits=[8, 4]"}, {}, ""});
   CHECK(changed["rows"].size() == 4);
   CHECK(fs::last_write_time(row["model_file"].get<std::string>()) == written);
+  // --set-runs reaches every run's config: another calibration sample recomputes every point.
+  const nlohmann::json recalibrated = runSweep(s.sweepPath, {{}, {"quantization.calibration.seed=5"}, ""});
+  CHECK(recalibrated["rows"][0]["cache_key"] != results["rows"][0]["cache_key"]);
+  CHECK(fs::last_write_time(row["model_file"].get<std::string>()) != written);
 }
 
 TEST_CASE("bad sweeps: no group sizes, a missing teacher, an unwritable output directory") {
   TinySweep s;
-  CHECK(errorOf([&] { runSweep(s.sweepPath, {{"group_sizes=[]"}, ""}); }).find("sweep.json: group_sizes: needs at least one group size") !=
+  CHECK(errorOf([&] { runSweep(s.sweepPath, {{"group_sizes=[]"}, {}, ""}); }).find("sweep.json: group_sizes: needs at least one group size") !=
         std::string::npos);
   std::ofstream(s.dir / "file") << "x";
-  CHECK(errorOf([&] { runSweep(s.sweepPath, {{"output.dir=" + (s.dir / "file/report")}, ""}); })
+  CHECK(errorOf([&] { runSweep(s.sweepPath, {{"output.dir=" + (s.dir / "file/report")}, {}, ""}); })
             .find("file/report: cannot create the report directory") != std::string::npos);
   fs::remove(s.dir / "teacher/model.safetensors");
   CHECK(errorOf([&] { runSweep(s.sweepPath, {}); }).find("teacher/model.safetensors: teacher checkpoint not found") !=

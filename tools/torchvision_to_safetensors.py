@@ -8,7 +8,7 @@
 --weights reads a .pth file holding a state dict (or a dict with a "state_dict" / "model" entry; a
 "module." prefix from DataParallel is removed). --cached takes torchvision's own pretrained file from the
 torch hub cache (TORCH_HOME) when it is there; nothing is downloaded. --random-init writes torchvision's
-initialization (for tests). The weights are loaded into torchvision's model first, strictly, so a file for
+initialization (for tests; --bn-images DIR sets its batch-norm statistics from images). The weights are loaded into torchvision's model first, strictly, so a file for
 another architecture or class count is refused here, naming the tensors that do not fit.
 Needs numpy and torch (Debian: python3-torch, python3-torchvision).
 """
@@ -73,6 +73,28 @@ def check_fits(state, model, args):
          f"{len(reshaped)} of another shape; first: {first}")
 
 
+def estimate_batch_norm(model, folder):
+    """Cumulative batch statistics over the images, as fgq's batch-norm re-estimation computes them."""
+    from PIL import Image
+    preprocess = torchvision.transforms.Compose([
+        torchvision.transforms.Resize(256), torchvision.transforms.CenterCrop(224), torchvision.transforms.ToTensor(),
+        torchvision.transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
+    files = sorted(os.path.join(folder, f) for f in os.listdir(folder)
+                   if f.lower().endswith((".jpg", ".jpeg", ".png", ".bmp", ".ppm", ".webp")))
+    if not files:
+        fail(f"{folder}: no images")
+    batch = torch.stack([preprocess(Image.open(f).convert("RGB")) for f in files])
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.reset_running_stats()
+            m.momentum = None
+    model.train()
+    with torch.no_grad():
+        for chunk in batch.split(16):
+            model(chunk)
+    model.eval()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", choices=MODELS)
@@ -80,6 +102,10 @@ def main():
     source.add_argument("--weights", metavar="PTH")
     source.add_argument("--cached", action="store_true")
     source.add_argument("--random-init", action="store_true")
+    parser.add_argument("--bn-images", metavar="DIR",
+                        help="with --random-init: set the batch-norm statistics from these images (resize 256, center "
+                             "crop 224), so that the random model behaves like a trained one: activations of sensible "
+                             "scale and outputs that differ from image to image")
     parser.add_argument("--num-classes", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("-o", "--output", required=True)
@@ -87,6 +113,10 @@ def main():
 
     torch.manual_seed(args.seed)
     model = getattr(torchvision.models, args.model)(num_classes=args.num_classes)
+    if args.bn_images and not args.random_init:
+        fail("--bn-images is for --random-init weights; trained weights have their statistics")
+    if args.bn_images:
+        estimate_batch_norm(model, args.bn_images)
     if not args.random_init:
         state = read_pth(args.weights) if args.weights else cached_state_dict(args.model)
         check_fits(state, model, args)

@@ -1,0 +1,60 @@
+#!/bin/bash
+# The ImageNet path end to end, without ImageNet: torchvision's ResNet-50 at random init converted to
+# safetensors, a generated folder laid out as ImageNet is distributed (class folders for training, a
+# flat validation folder with a ground-truth file, a synset list, unlabeled images), then
+#   1. fgq-train configs/resnet50_n64.json: conversion with BN re-estimation, distillation fine-tuning,
+#      evaluation, summary.json (time per phase, peak memory);
+#   2. calibration and distillation from 1, 8 and 100 unlabeled images;
+#   3. fgq-report configs/sweep_resnet50.json on two group sizes and the fine-tuned run.
+#   bench/imagenet_end_to_end.sh [WORK_DIR]   (default /tmp/fgq_imagenet_end_to_end)
+# Needs build/ (scripts/build.sh) and Debian's python3-torch and python3-torchvision.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=${1:-/tmp/fgq_imagenet_end_to_end}
+rm -rf "$work"
+mkdir -p "$work"
+data=$work/data
+
+/usr/bin/python3 tools/make_synthetic_imagenet.py "$data" --classes 4 --train-per-class 12 --val 24 --unlabeled 100
+# Batch-norm statistics from the unlabeled images make the random teacher's outputs vary from image to image.
+/usr/bin/python3 tools/torchvision_to_safetensors.py resnet50 --random-init --bn-images "$data/unlabeled" -o "$work/resnet50.safetensors"
+
+paths=(--set "model.weights=$work/resnet50.safetensors" --set "data.train_root=$data/train"
+       --set "data.eval_root=$data/val" --set "data.eval_ground_truth=$data/val_ground_truth.txt"
+       --set "data.synsets=$data/synsets.txt")
+
+summarize() {  # the phases of a run's summary.json on one line
+  /usr/bin/python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+p = s["phase_seconds"]
+print(f"{sys.argv[2]}: {s.get(\"calibration_images\")} calibration images, conversion {p[\"conversion\"]:.1f} s, "
+      f"fine-tuning {s[\"steps\"]} steps {p[\"training\"]:.1f} s ({s[\"train_images_per_second\"]:.2f} img/s), "
+      f"final evaluation {p[\"final_evaluation\"]:.1f} s, whole run {s[\"wall_seconds\"]:.1f} s, "
+      f"peak memory {s[\"peak_memory_bytes\"] / 2**30:.2f} GiB; top-1 {s[\"final_top1\"]:.2f}% "
+      f"(FP32 {s[\"teacher_top1\"]:.2f}%), agreement {s[\"agreement\"]:.2f}%, logit L1 {s[\"logit_l1\"]:.4f}")
+' "$1" "$2"
+}
+
+echo "== 1. fgq-train configs/resnet50_n64.json (finetune: 4 steps of 32)"
+build/apps/fgq-train configs/resnet50_n64.json "${paths[@]}" --set finetune.steps=4 --set "output.dir=$work/resnet50_n64"
+build/apps/fgq-eval "$work/resnet50_n64/quantized.safetensors" --json > "$work/eval.json"
+
+echo "== 2. calibration and distillation from unlabeled images"
+for images in 1 8 100; do
+  build/apps/fgq-train configs/resnet50_n64.json "${paths[@]}" --set "quantization.calibration.folder=$data/unlabeled" \
+    --set "quantization.calibration.images=$images" --set "finetune.folder=$data/unlabeled" --set "finetune.images=$images" \
+    --set finetune.steps=2 --set finetune.batch_size=16 --set "output.dir=$work/unlabeled_$images" 2> "$work/unlabeled_$images.log"
+done
+
+echo "== 3. fgq-report configs/sweep_resnet50.json (N=4 and 64 at 8 bits, and the fine-tuned run)"
+runs=()
+for p in "${paths[@]}"; do [[ $p == --set ]] && runs+=(--set-runs) || runs+=("$p"); done
+build/apps/fgq-report configs/sweep_resnet50.json "${runs[@]}" --set 'group_sizes=[4, 64]' --set 'activation_bits=[8]' \
+  --set 'without_bn_reestimation=[]' --set "output.dir=$work/report" \
+  --set 'finetuned=[{"label": "N=64 fine-tuned", "config": "resnet50_n64.json", "set": ["finetune.steps=4"]}]'
+
+echo "== summary"
+summarize "$work/resnet50_n64/summary.json" "resnet50_n64"
+for images in 1 8 100; do summarize "$work/unlabeled_$images/summary.json" "unlabeled $images"; done
+echo "report: $work/report/report.md"
