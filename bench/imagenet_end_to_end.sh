@@ -24,16 +24,16 @@ paths=(--set "model.weights=$work/resnet50.safetensors" --set "data.train_root=$
        --set "data.synsets=$data/synsets.txt")
 
 summarize() {  # the phases of a run's summary.json on one line
-  /usr/bin/python3 -c '
+  /usr/bin/python3 - "$1" "$2" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 p = s["phase_seconds"]
-print(f"{sys.argv[2]}: {s.get(\"calibration_images\")} calibration images, conversion {p[\"conversion\"]:.1f} s, "
-      f"fine-tuning {s[\"steps\"]} steps {p[\"training\"]:.1f} s ({s[\"train_images_per_second\"]:.2f} img/s), "
-      f"final evaluation {p[\"final_evaluation\"]:.1f} s, whole run {s[\"wall_seconds\"]:.1f} s, "
-      f"peak memory {s[\"peak_memory_bytes\"] / 2**30:.2f} GiB; top-1 {s[\"final_top1\"]:.2f}% "
-      f"(FP32 {s[\"teacher_top1\"]:.2f}%), agreement {s[\"agreement\"]:.2f}%, logit L1 {s[\"logit_l1\"]:.4f}")
-' "$1" "$2"
+print(f"{sys.argv[2]}: {s['calibration_images']} calibration images, conversion {p['conversion']:.1f} s, "
+      f"fine-tuning {s['steps']} steps {p['training']:.1f} s ({s['train_images_per_second']:.2f} img/s), "
+      f"final evaluation {p['final_evaluation']:.1f} s, whole run {s['wall_seconds']:.1f} s, "
+      f"peak memory {s['peak_memory_bytes'] / 2**30:.2f} GiB; top-1 {s['final_top1']:.2f}% (FP32 {s['teacher_top1']:.2f}%), "
+      f"agreement {s['agreement']:.2f}%, logit L1 {s['logit_l1']:.4f}")
+PY
 }
 
 echo "== 1. fgq-train configs/resnet50_n64.json (finetune: 4 steps of 32)"

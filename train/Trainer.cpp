@@ -159,6 +159,7 @@ std::unique_ptr<Dataset> makeUnlabeledFolder(const Experiment& e, const std::str
 
 nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
   gStopRequested = false;
+  const auto sessionStart = std::chrono::steady_clock::now();
   prepareOutput(e, options);
   if (e.vbd) return runVbd(e);
   const std::string dir = e.outputDir, checkpointPath = dir + "/checkpoint.safetensors";
@@ -207,10 +208,11 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
   std::cerr << e.name << ": " << e.model.arch << (plan.distill ? " distilled from its FP32 teacher" : "")
             << (plan.data ? " on " + plan.data->describe() : std::string()) << ", evaluated on " << evalSet->describe() << "\n";
 
-  const auto sessionStart = std::chrono::steady_clock::now();
   const double elapsedBefore = progress["elapsed_seconds"];
   auto elapsed = [&] { return elapsedBefore + std::chrono::duration<double>(std::chrono::steady_clock::now() - sessionStart).count(); };
   double trainSeconds = progress["train_seconds"];
+  int64_t sessionSteps = 0, steadyImages = 0;
+  double steadySeconds = 0;
   bool interrupted = false;
 
   for (int64_t epoch = progress["epoch"]; epoch < epochs && !interrupted; ++epoch) {
@@ -233,19 +235,20 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
     };
     const auto epochStart = std::chrono::steady_clock::now();
     while (step < epochSteps) {
+      const auto stepStart = std::chrono::steady_clock::now();
       auto batch = plan.loader->next();
       const int64_t globalStep = epoch * stepsPerEpoch + step;
       optimizer->setLearningRate(schedule.at(globalStep));
       model->reseed(stepSeed(plan.seed, globalStep));
       optimizer->zeroGrad();
+      Tensor target;
+      if (plan.distill) {  // the teacher first: its activations are freed before the student's are kept
+        NoGradGuard noGrad;
+        target = (*teacher)(Variable(batch->images)).tensor().plain();
+      }
       const Variable logits = (*model)(Variable(batch->images));
       Variable loss;
       if (plan.distill) {
-        Tensor target;
-        {
-          NoGradGuard noGrad;
-          target = (*teacher)(Variable(batch->images)).tensor().plain();
-        }
         loss = l1Loss(logits, target);
         if (plan.crossEntropyWeight > 0) loss = add(loss, scale(crossEntropy(logits, batch->labels), plan.crossEntropyWeight));
         correct += countAgreements(logits.tensor(), target);
@@ -256,6 +259,10 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
       loss.backward();
       optimizer->step();
       const int64_t n = batch->images.dim(0);
+      if (sessionSteps++ > 0) {  // the first step creates primitives and touches fresh memory
+        steadySeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - stepStart).count();
+        steadyImages += n;
+      }
       lossSum += loss.tensor().itemAsDouble() * static_cast<double>(n);
       seen += n;
       bar.update(step, lossSum / static_cast<double>(seen), 100.0 * static_cast<double>(correct) / static_cast<double>(seen));
@@ -315,6 +322,7 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
                             {"wall_seconds", elapsed()},
                             {"train_seconds", trainSeconds},
                             {"train_images_per_second", trainSeconds > 0 ? plan.totalSteps * plan.batchSize / trainSeconds : 0.0},
+                            {"steady_images_per_second", steadySeconds > 0 ? static_cast<double>(steadyImages) / steadySeconds : 0.0},
                             {"phase_seconds", {{"conversion", progress["conversion_seconds"]}, {"training", trainSeconds},
                                                {"final_evaluation", evalSeconds}}},
                             {"peak_memory_bytes", peakResidentBytes()},
