@@ -10,31 +10,10 @@
 # Needs build/ (scripts/build.sh) and Debian's python3-torch and python3-torchvision.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work=${1:-/tmp/fgq_imagenet_end_to_end}
-rm -rf "$work"
-mkdir -p "$work"
-data=$work/data
-
-/usr/bin/python3 tools/make_synthetic_imagenet.py "$data" --classes 4 --train-per-class 12 --val 24 --unlabeled 100
-# Batch-norm statistics from the unlabeled images make the random teacher's outputs vary from image to image.
-/usr/bin/python3 tools/torchvision_to_safetensors.py resnet50 --random-init --bn-images "$data/unlabeled" -o "$work/resnet50.safetensors"
-
-paths=(--set "model.weights=$work/resnet50.safetensors" --set "data.train_root=$data/train"
-       --set "data.eval_root=$data/val" --set "data.eval_ground_truth=$data/val_ground_truth.txt"
-       --set "data.synsets=$data/synsets.txt")
-
-summarize() {  # the phases of a run's summary.json on one line
-  /usr/bin/python3 - "$1" "$2" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-p = s["phase_seconds"]
-print(f"{sys.argv[2]}: {s['calibration_images']} calibration images, conversion {p['conversion']:.1f} s, "
-      f"fine-tuning {s['steps']} steps {p['training']:.1f} s ({s['train_images_per_second']:.2f} img/s), "
-      f"final evaluation {p['final_evaluation']:.1f} s, whole run {s['wall_seconds']:.1f} s, "
-      f"peak memory {s['peak_memory_bytes'] / 2**30:.2f} GiB; top-1 {s['final_top1']:.2f}% (FP32 {s['teacher_top1']:.2f}%), "
-      f"agreement {s['agreement']:.2f}%, logit L1 {s['logit_l1']:.4f}")
-PY
-}
+source bench/synthetic_imagenet.sh
+prepare_synthetic_imagenet "${1:-/tmp/fgq_imagenet_end_to_end}" --classes 4 --train-per-class 12 --val 24 --unlabeled 100
+random_weights resnet50
+paths=(--set "model.weights=$work/resnet50.safetensors" "${data_paths[@]}")
 
 echo "== 1. fgq-train configs/resnet50_n64.json (finetune: 4 steps of 32)"
 build/apps/fgq-train configs/resnet50_n64.json "${paths[@]}" --set finetune.steps=4 --set "output.dir=$work/resnet50_n64"

@@ -144,8 +144,9 @@ int main(int argc, char** argv) {
   }
   // The shapes of the configs: the Fashion-MNIST runs, and ImageNet's evaluation (batch 50) and
   // fine-tuning (batch 32) beside the classic training benchmark shape (batch 16).
-  const Case cases[] = {{"resnet20", "train", 128, 1, 28, 10},      {"resnet20", "finetune", 128, 1, 28, 10},
-                        {"resnet50", "train", 16, 3, 224, 1000},    {"resnet50", "inference", 50, 3, 224, 1000},
+  const Case cases[] = {{"resnet20", "train", 128, 1, 28, 10},       {"resnet20", "finetune", 128, 1, 28, 10},
+                        {"resnet50", "train", 16, 3, 224, 1000},     {"resnet50", "inference", 50, 3, 224, 1000},
+                        {"resnet101", "inference", 50, 3, 224, 1000}, {"alexnet", "inference", 50, 3, 224, 1000},
                         {"resnet50", "finetune", 32, 3, 224, 1000}};
   std::printf("%-10s %-10s %-14s %10s %12s %12s %8s\n", "model", "mode", "shape", "fgq faults", "fgq img/s", "torch img/s", "ratio");
   for (const Case& c : cases) {

@@ -5,7 +5,7 @@ Modes: train (cross-entropy, SGD), inference (eval, no_grad), finetune (FGQ N=64
 distilled from the FP32 teacher: the same work as fgq's step, written in PyTorch — ternary weights
 re-solved exactly every step with a straight-through gradient, fake-quantized activations, L1 to the
 teacher's logits, Adam). Run as ../shared/machine-notes.md says: 2 threads, channels_last, glibc malloc
-tuned so page faults do not swing the numbers. Prints one line: `torch MODEL MODE images_per_second`.
+tuned so page faults do not swing the numbers; in inference the faster of channels_last and contiguous. Prints one line: `torch MODEL MODE images_per_second`.
 """
 import argparse
 import os
@@ -123,13 +123,24 @@ def main():
             (model(x) - target).abs().mean().backward()
             opt.step()
 
-    times = []
-    for i in range(a.steps + 2):
-        start = time.perf_counter()
-        step()
-        if i >= 2:
-            times.append(time.perf_counter() - start)
-    print(f"torch {a.model} {a.mode} {a.batch / statistics.median(times):.2f}")
+    def median_seconds(steps):
+        times = []
+        for i in range(steps + 2):
+            start = time.perf_counter()
+            step()
+            if i >= 2:
+                times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    # PyTorch gets its faster layout: channels_last wins for the ResNets here, contiguous for AlexNet.
+    if a.mode == "inference":
+        probe = median_seconds(3)
+        model.to(memory_format=torch.contiguous_format)
+        x = x.contiguous()
+        if median_seconds(3) > probe:
+            model.to(memory_format=torch.channels_last)
+            x = x.to(memory_format=torch.channels_last)
+    print(f"torch {a.model} {a.mode} {a.batch / median_seconds(a.steps):.2f}")
 
 
 if __name__ == "__main__":
