@@ -9,7 +9,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: fgq-eval MODEL_FILE [options]\n"
-    "  MODEL_FILE             quantized.safetensors (carries its config) or a state dict (model.safetensors)\n"
+    "  MODEL_FILE             quantized.safetensors or vbd.safetensors (they carry their config), or a state\n"
+    "                         dict (model.safetensors)\n"
     "  --config CONFIG        the experiment config (required for a plain state dict)\n"
     "  --set key.path=value   override a config key, e.g. --set data.limit_eval=1000\n"
     "  --json                 print the measures as JSON\n"
@@ -23,6 +24,11 @@ void printText(const nlohmann::json& m) {
     std::printf("  FP32 teacher top-1 %.2f%%   drop %.2f   agreement %.2f%%   mean |logit diff| %.4f\n",
                 m["teacher_top1"].get<double>(), m["drop"].get<double>(), m["agreement"].get<double>(),
                 m["logit_l1"].get<double>());
+  if (!m.contains("cost")) {
+    std::printf("  VBD export: %.3f bits per weight on average (bits.md beside it lists every layer)\n",
+                m["average_weight_bits"].get<double>());
+    return;
+  }
   const auto& c = m["cost"];
   std::printf("  multiplications eliminated %.2f%%   bits per weight %.3f   activation bits %.2f   model %ld bytes (FP32 %ld)\n",
               c["multiplications_eliminated_percent"].get<double>(), c["bits_per_weight"].get<double>(),

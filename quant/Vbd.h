@@ -43,6 +43,8 @@ namespace fgq {
 //   "<layer>.weight.codes" (s32, the weight's shape), ".weight.exponent" / ".weight.zero_point" (s32, per
 //   channel), ".weight.bits" and the same three for ".input"; biases under their names, f32.
 std::map<std::string, Tensor> exportVbd(Module& model);
+// The metadata key of an exported file (vbd.safetensors): {"config": the resolved experiment config}.
+inline constexpr const char* kVbdExportKey = "fgq_vbd";
 // A model of the same architecture (batch norm folded) computing from an export: weights decoded from
 // their codes, inputs through fixed integer quantizers.
 void loadVbdExport(Module& model, const std::map<std::string, Tensor>& exported, const std::string& source);

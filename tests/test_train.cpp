@@ -11,6 +11,7 @@
 #include "core/Safetensors.h"
 #include "core/TensorOps.h"
 #include "train/Checkpoint.h"
+#include "train/ModelFile.h"
 #include "train/Trainer.h"
 
 using namespace fgq;
@@ -47,6 +48,23 @@ nlohmann::json tinyConfig(const std::string& data, const std::string& out) {
 }
 
 Experiment parse(const nlohmann::json& json) { return parseExperiment(ConfigNode::fromJson(json, "tiny.json")); }
+
+// Trains the tiny teacher for one epoch into dir/teacher.
+void trainTinyTeacher(const testing::TempDir& dir) {
+  nlohmann::json teacher = tinyConfig(dir / "data", dir / "teacher");
+  teacher["train"]["epochs"] = 1;
+  runExperiment(parse(teacher), {});
+}
+
+// A config that compresses the tiny teacher (add a quantization or vbd block), writing to dir/out.
+nlohmann::json compressionConfig(const testing::TempDir& dir, const std::string& out) {
+  nlohmann::json c = tinyConfig(dir / "data", dir / out);
+  c["train"] = {{"epochs", 0}, {"eval_batch_size", 16}};
+  c.erase("optimizer");
+  c.erase("schedule");
+  c["model"]["weights"] = dir / "teacher/model.safetensors";
+  return c;
+}
 
 
 }  // namespace
@@ -151,16 +169,10 @@ TEST_CASE("bad input to a run: missing data, unwritable output, mismatched or da
 TEST_CASE("conversion configs: bad group size, solver, bits, keep_layers, calibration folder and teacher are named") {
   testing::TempDir dir;
   writeTinyDataset(dir / "data");
-  nlohmann::json teacher = tinyConfig(dir / "data", dir / "teacher");
-  teacher["train"]["epochs"] = 1;
-  runExperiment(parse(teacher), {});
+  trainTinyTeacher(dir);
 
   auto conversion = [&] {
-    nlohmann::json c = tinyConfig(dir / "data", dir / "convert");
-    c["train"] = {{"epochs", 0}, {"eval_batch_size", 16}};
-    c.erase("optimizer");
-    c.erase("schedule");
-    c["model"]["weights"] = dir / "teacher/model.safetensors";
+    nlohmann::json c = compressionConfig(dir, "convert");
     c["quantization"] = {{"weights", {{"group_size", 4}}}, {"calibration", {{"images", 1}}}};
     return c;
   };
@@ -198,11 +210,7 @@ TEST_CASE("conversion configs: bad group size, solver, bits, keep_layers, calibr
 TEST_CASE("vbd configs: negative gamma, bits out of range, a second compression block, no teacher") {
   testing::TempDir dir;
   auto vbd = [&] {
-    nlohmann::json c = tinyConfig(dir / "data", dir / "vbd");
-    c["train"] = {{"epochs", 0}};
-    c.erase("optimizer");
-    c.erase("schedule");
-    c["model"]["weights"] = dir / "teacher/model.safetensors";
+    nlohmann::json c = compressionConfig(dir, "vbd");
     c["vbd"] = {{"gamma", 0.1}};
     return c;
   };
@@ -222,4 +230,20 @@ TEST_CASE("vbd configs: negative gamma, bits out of range, a second compression 
   c = vbd();
   c["model"].erase("weights");
   CHECK(errorOf([&] { parse(c); }).find("vbd: compresses a trained model: model.weights must name it") != std::string::npos);
+}
+
+TEST_CASE("fgq-eval on a VBD export reproduces the run's numbers") {
+  testing::TempDir dir;
+  writeTinyDataset(dir / "data");
+  trainTinyTeacher(dir);
+  nlohmann::json c = compressionConfig(dir, "vbd");
+  c["vbd"] = {{"gamma", 0.1}, {"images", 4}, {"holdout_images", 4}, {"batch_size", 8},
+              {"steps", {{"per_tensor", 3}, {"per_channel", 2}, {"final", 2}}}};
+  const nlohmann::json summary = runExperiment(parse(c), {});
+  const nlohmann::json eval = evaluateModelFile(dir / "vbd/vbd.safetensors", "", {});
+  CHECK(eval["quantized"] == true);
+  CHECK(eval["top1"] == summary["final_top1"]);
+  CHECK(eval["agreement"] == summary["agreement"]);
+  CHECK(eval["logit_l1"] == summary["logit_l1"]);
+  CHECK(eval["average_weight_bits"] == doctest::Approx(summary["bits"]["average_weight_bits"].get<double>()));
 }

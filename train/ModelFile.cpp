@@ -1,10 +1,12 @@
 #include "train/ModelFile.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "core/Safetensors.h"
 #include "data/DataLoader.h"
 #include "quant/QuantizedModelFile.h"
+#include "quant/Vbd.h"
 #include "train/Checkpoint.h"
 #include "train/Measures.h"
 #include "train/Trainer.h"
@@ -15,18 +17,35 @@ LoadedModel loadModelFile(const std::string& path, const std::string& configPath
   if (!std::filesystem::exists(path)) throw Error(path + ": model file not found");
   const TensorFile file = loadSafetensors(path);
   LoadedModel loaded;
-  loaded.quantized = file.metadata.count(kQuantizedModelKey) > 0;
+  const bool vbd = file.metadata.count(kVbdExportKey) > 0;
+  loaded.quantized = vbd || file.metadata.count(kQuantizedModelKey) > 0;
   if (!configPath.empty()) {
     loaded.experiment = parseExperiment(ConfigNode::load(configPath, overrides));
   } else if (loaded.quantized) {
-    const nlohmann::json description = readQuantizedDescription(path);
+    const nlohmann::json description =
+        vbd ? nlohmann::json::parse(file.metadata.at(kVbdExportKey), nullptr, false) : readQuantizedDescription(path);
+    if (!description.is_object()) throw Error(path + ": malformed " + kVbdExportKey + " metadata");
     loaded.experiment = parseExperiment(ConfigNode::fromJson(description.value("config", nlohmann::json()), path + " (embedded config)", overrides));
   } else {
     throw Error(path + ": a plain state dict does not say which model it is; pass --config");
   }
   const Experiment& e = loaded.experiment;
   loaded.model = createModel(e.model.arch, e.model.options);
-  if (loaded.quantized) {
+  if (vbd) {
+    loaded.model->eval();
+    foldBatchNorm(*loaded.model);
+    loadVbdExport(*loaded.model, file.tensors, path);
+    double bits = 0, count = 0;
+    for (auto& [name, layer] : weightedLayers(*loaded.model)) {
+      const double n = static_cast<double>(layer->weight.tensor().numel());
+      auto it = file.tensors.find(name + ".weight.bits");
+      if (it == file.tensors.end() || it->second.dtype() != DType::kS32)
+        throw Error(path + ": missing s32 tensor '" + name + ".weight.bits'");
+      bits += n * std::max(0, it->second.data<int32_t>()[0]);
+      count += n;
+    }
+    loaded.vbdWeightBits = bits / count;
+  } else if (loaded.quantized) {
     if (!e.quantization) throw Error(path + ": a quantized model needs a config with a quantization block");
     installFgq(*loaded.model, e.quantization->fgq);
     loadQuantizedModel(path, *loaded.model);
@@ -69,6 +88,10 @@ nlohmann::json evaluateModelFile(const std::string& path, const std::string& con
   nlohmann::json out = measureModel(*loaded.model, loaded.teacher.get(), loader, evalSet->get(0, random).image.shape());
   out["file"] = path;
   out["quantized"] = loaded.quantized;
+  if (loaded.vbdWeightBits >= 0) {  // the cost account knows FGQ's formats, not VBD's bit depths
+    out.erase("cost");
+    out["average_weight_bits"] = loaded.vbdWeightBits;
+  }
   if (!outputsPath.empty()) {
     std::vector<Tensor> inputs, logits;
     loaded.model->eval();

@@ -1,6 +1,7 @@
 #pragma once
-// Any model file fgq writes, loaded for evaluation: a quantized model (which carries its own config) or
-// a plain state dict (model.safetensors, best.safetensors), whose config must be given.
+// Any model file fgq writes, loaded for evaluation: a quantized model (quantized.safetensors) or a VBD
+// export (vbd.safetensors), which carry their own config, or a plain state dict (model.safetensors,
+// best.safetensors), whose config must be given.
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -13,6 +14,7 @@ struct LoadedModel {
   std::unique_ptr<Module> model;
   std::unique_ptr<Module> teacher;  // the FP32 model (model.weights) when the config names one
   bool quantized = false;
+  double vbdWeightBits = -1;  // a VBD export: its count-weighted average weight bit depth
 };
 
 // `configPath` may be empty for a quantized model (its embedded config is used); `overrides` apply to

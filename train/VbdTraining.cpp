@@ -230,7 +230,7 @@ nlohmann::json runVbd(const Experiment& e) {
 
   // Export, and the exported model against the training graph (with the same rounded E and alpha).
   const std::map<std::string, Tensor> exported = exportVbd(*student);
-  saveSafetensors(dir + "/vbd.safetensors", exported, {{"fgq_vbd", nlohmann::json{{"config", e.resolved}}.dump()}});
+  saveSafetensors(dir + "/vbd.safetensors", exported, {{kVbdExportKey, nlohmann::json{{"config", e.resolved}}.dump()}});
   auto deployed = foldedTeacherCopy(e);
   loadVbdExport(*deployed, exported, dir + "/vbd.safetensors");
   deployed->eval();
