@@ -1,5 +1,6 @@
 #include "quant/Vbd.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "autograd/Functions.h"
@@ -150,9 +151,12 @@ std::map<std::string, Tensor> exportVbd(Module& model) {
   return out;
 }
 
-void loadVbdExport(Module& model, const std::map<std::string, Tensor>& e, const std::string& source) {
+double loadVbdExport(Module& model, const std::map<std::string, Tensor>& e, const std::string& source) {
+  double weightBits = 0, weightCount = 0;
   for (auto& [name, layer] : weightedLayers(model)) {
     const Tensor& codes = need(e, name + ".weight.codes", source);
+    weightBits += static_cast<double>(codes.numel()) * std::max(0, need(e, name + ".weight.bits", source).data<int32_t>()[0]);
+    weightCount += static_cast<double>(codes.numel());
     if (codes.shape() != layer->weight.shape())
       throw Error(source + ": tensor '" + name + ".weight.codes' has shape " + codes.shape().str() + ", expected " + layer->weight.shape().str());
     const Tensor& exponents = need(e, name + ".weight.exponent", source);
@@ -172,6 +176,7 @@ void loadVbdExport(Module& model, const std::map<std::string, Tensor>& e, const 
     layer->replaceInputQuantizer(std::make_shared<FixedQuantizer>(static_cast<float>(std::ldexp(1.0, exponent)),
                                                                   static_cast<float>(zero - half), static_cast<float>(zero + half - 1)));
   }
+  return weightCount > 0 ? weightBits / weightCount : 0.0;
 }
 
 }  // namespace fgq

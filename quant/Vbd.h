@@ -46,7 +46,8 @@ std::map<std::string, Tensor> exportVbd(Module& model);
 // The metadata key of an exported file (vbd.safetensors): {"config": the resolved experiment config}.
 inline constexpr const char* kVbdExportKey = "fgq_vbd";
 // A model of the same architecture (batch norm folded) computing from an export: weights decoded from
-// their codes, inputs through fixed integer quantizers.
-void loadVbdExport(Module& model, const std::map<std::string, Tensor>& exported, const std::string& source);
+// their codes, inputs through fixed integer quantizers. Returns the export's average weight bit depth
+// (weighted by weight count, pruned layers counting 0), the size that VBD's training reports.
+double loadVbdExport(Module& model, const std::map<std::string, Tensor>& exported, const std::string& source);
 
 }  // namespace fgq

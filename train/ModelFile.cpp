@@ -1,6 +1,5 @@
 #include "train/ModelFile.h"
 
-#include <algorithm>
 #include <filesystem>
 
 #include "core/Safetensors.h"
@@ -34,17 +33,7 @@ LoadedModel loadModelFile(const std::string& path, const std::string& configPath
   if (vbd) {
     loaded.model->eval();
     foldBatchNorm(*loaded.model);
-    loadVbdExport(*loaded.model, file.tensors, path);
-    double bits = 0, count = 0;
-    for (auto& [name, layer] : weightedLayers(*loaded.model)) {
-      const double n = static_cast<double>(layer->weight.tensor().numel());
-      auto it = file.tensors.find(name + ".weight.bits");
-      if (it == file.tensors.end() || it->second.dtype() != DType::kS32)
-        throw Error(path + ": missing s32 tensor '" + name + ".weight.bits'");
-      bits += n * std::max(0, it->second.data<int32_t>()[0]);
-      count += n;
-    }
-    loaded.vbdWeightBits = bits / count;
+    loaded.vbdWeightBits = loadVbdExport(*loaded.model, file.tensors, path);
   } else if (loaded.quantized) {
     if (!e.quantization) throw Error(path + ": a quantized model needs a config with a quantization block");
     installFgq(*loaded.model, e.quantization->fgq);

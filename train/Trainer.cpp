@@ -242,7 +242,7 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
       model->reseed(stepSeed(plan.seed, globalStep));
       optimizer->zeroGrad();
       Tensor target;
-      if (plan.distill) {  // the teacher first: its activations are freed before the student's are kept
+      if (plan.distill) {  // the teacher first: its freed activations are cached blocks the student's forward reuses
         NoGradGuard noGrad;
         target = (*teacher)(Variable(batch->images)).tensor().plain();
       }
