@@ -1,4 +1,4 @@
-// fgq-eval MODEL_FILE [--config CONFIG] [--set key.path=value ...] [--json]
+// fgq-eval MODEL_FILE [--config CONFIG] [--set key.path=value ...] [--teacher FILE] [--json]
 // Evaluates an FP32 or converted model file on its config's evaluation set.
 #include <iostream>
 
@@ -12,6 +12,7 @@ constexpr const char* kUsage =
     "  MODEL_FILE             quantized.safetensors or vbd.safetensors (they carry their config), or a state\n"
     "                         dict (model.safetensors)\n"
     "  --config CONFIG        the experiment config (required for a plain state dict)\n"
+    "  --teacher FILE         the FP32 teacher to compare with, instead of the one the model file records\n"
     "  --set key.path=value   override a config key, e.g. --set data.limit_eval=1000\n"
     "  --json                 print the measures as JSON\n"
     "  --save-outputs FILE    also write the preprocessed images and the logits (safetensors; small sets)\n";
@@ -40,12 +41,13 @@ void printText(const nlohmann::json& m) {
 
 int main(int argc, char** argv) {
   try {
-    const fgq::CommandLine line = fgq::parseCommandLine(argc, argv, {"--config", "--set", "--save-outputs"}, {"--json"}, kUsage);
+    const fgq::CommandLine line = fgq::parseCommandLine(argc, argv, {"--config", "--set", "--save-outputs", "--teacher"}, {"--json"}, kUsage);
     if (line.has("--help")) {
       std::cout << kUsage;
       return 0;
     }
-    const nlohmann::json measures = fgq::evaluateModelFile(line.positional, line.value("--config"), line.all("--set"), line.value("--save-outputs"));
+    const nlohmann::json measures = fgq::evaluateModelFile(
+        line.positional, {line.value("--config"), line.all("--set"), line.value("--teacher")}, line.value("--save-outputs"));
     if (line.has("--json"))
       std::cout << measures.dump(2) << "\n";
     else

@@ -123,4 +123,38 @@ Comparison compare(const Tensor& actual, const Tensor& expected) {
   return c;
 }
 
+Tensor concatenate(const std::vector<Tensor>& parts) {
+  FGQ_CHECK(!parts.empty(), "concatenate of no tensors");
+  std::vector<int64_t> dims = parts.front().shape().dims();
+  dims[0] = 0;
+  for (const Tensor& t : parts) {
+    FGQ_CHECK(t.numel() == t.dim(0) * (parts.front().numel() / parts.front().dim(0)),
+              "concatenate " << t.shape().str() << " with " << parts.front().shape().str());
+    dims[0] += t.dim(0);
+  }
+  Tensor out = Tensor::empty(Shape(dims));
+  int64_t offset = 0;
+  for (const Tensor& t : parts) {
+    const Tensor plain = t.plain();
+    std::copy_n(plain.data<float>(), plain.numel(), out.data<float>() + offset);
+    offset += plain.numel();
+  }
+  return out;
+}
+
+std::vector<Tensor> splitRows(const Tensor& t, int64_t rows) {
+  FGQ_CHECK(rows > 0, "split into pieces of " << rows << " rows");
+  const Tensor plain = t.plain();
+  const int64_t perRow = plain.numel() / plain.dim(0);
+  std::vector<Tensor> pieces;
+  for (int64_t begin = 0; begin < plain.dim(0); begin += rows) {
+    std::vector<int64_t> dims = plain.shape().dims();
+    dims[0] = std::min(rows, plain.dim(0) - begin);
+    Tensor piece = Tensor::empty(Shape(dims));
+    std::copy_n(plain.data<float>() + begin * perRow, piece.numel(), piece.data<float>());
+    pieces.push_back(piece);
+  }
+  return pieces;
+}
+
 }  // namespace fgq

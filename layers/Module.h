@@ -22,6 +22,12 @@ class Module {
 
   virtual Variable forward(const Variable& x) = 0;
   Variable operator()(const Variable& x) { return forward(x); }
+  // Shape inference, computed without running the model: the output shape for an input of shape
+  // `input`, recording in `layerInputs` the input shape each conv and inner product would see (what
+  // cost accounting counts). The default is a shape-preserving module (batch norm, activations,
+  // quantizers, dropout). Throws, as forward would, for an input the module cannot take.
+  using LayerInputShapes = std::map<const Module*, Shape>;
+  virtual Shape inferShape(const Shape& input, LayerInputShapes& layerInputs) const { return input; }
 
   void train(bool on = true);  // this module and every descendant
   void eval() { train(false); }

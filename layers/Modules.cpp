@@ -42,7 +42,6 @@ void WeightedLayer::setBias(const Tensor& values) {
 }
 
 Variable WeightedLayer::quantizedInput(const Variable& x) {
-  lastInputShape_ = x.shape();
   return inputQuantizer_ ? inputQuantizer_->forward(x) : x;
 }
 
@@ -64,6 +63,19 @@ Conv2d::Conv2d(const Conv2dOptions& o, Random& random) : params(o.params) {
 
 Variable Conv2d::forward(const Variable& x) { return conv2d(quantizedInput(x), effectiveWeight(), bias, params); }
 
+Module::LayerInputShapes layerInputShapes(const Module& model, const Shape& imageShape) {
+  std::vector<int64_t> dims{1};
+  dims.insert(dims.end(), imageShape.dims().begin(), imageShape.dims().end());
+  Module::LayerInputShapes inputs;
+  model.inferShape(Shape(dims), inputs);
+  return inputs;
+}
+
+Shape Conv2d::inferShape(const Shape& input, LayerInputShapes& layerInputs) const {
+  layerInputs[this] = input;
+  return conv2dOutputShape(input, weight.shape(), params);
+}
+
 int64_t Conv2d::macsPerOutput() const { return weight.tensor().numel() / weight.shape()[0]; }
 
 Linear::Linear(int64_t inFeatures, int64_t outFeatures, Random& random, bool withBias) {
@@ -77,6 +89,12 @@ Linear::Linear(int64_t inFeatures, int64_t outFeatures, Random& random, bool wit
 }
 
 Variable Linear::forward(const Variable& x) { return linear(quantizedInput(x), effectiveWeight(), bias); }
+
+Shape Linear::inferShape(const Shape& input, LayerInputShapes& layerInputs) const {
+  FGQ_CHECK(input.rank() == 2 && input[1] == weight.shape()[1], "linear " << weight.shape().str() << " on input " << input.str());
+  layerInputs[this] = input;
+  return Shape{input[0], weight.shape()[0]};
+}
 
 int64_t Linear::macsPerOutput() const { return weight.shape()[1]; }
 
@@ -117,6 +135,12 @@ void Sequential::append(std::shared_ptr<Module> module) {
 Variable Sequential::forward(const Variable& x) {
   Variable out = x;
   for (auto& module : modules_) out = module->forward(out);
+  return out;
+}
+
+Shape Sequential::inferShape(const Shape& input, LayerInputShapes& layerInputs) const {
+  Shape out = input;
+  for (const auto& module : modules_) out = module->inferShape(out, layerInputs);
   return out;
 }
 

@@ -29,8 +29,6 @@ class WeightedLayer : public Module {
   void setBias(const Tensor& values);
   Module* inputQuantizer() const { return inputQuantizer_.get(); }
   Module* weightQuantizer() const { return weightQuantizer_.get(); }
-  // The input shape of the last forward pass (for MAC accounting); empty before the first.
-  const Shape& lastInputShape() const { return lastInputShape_; }
   // Multiply-accumulates per output value (C/groups * R * S for a conv, C for an inner product).
   virtual int64_t macsPerOutput() const = 0;
 
@@ -40,13 +38,17 @@ class WeightedLayer : public Module {
 
  private:
   std::shared_ptr<Module> inputQuantizer_, weightQuantizer_;
-  Shape lastInputShape_;
 };
+
+// The input shape each conv and inner product of `model` sees for one image of `imageShape` ([C, H, W]),
+// by shape inference.
+Module::LayerInputShapes layerInputShapes(const Module& model, const Shape& imageShape);
 
 class Conv2d : public WeightedLayer {
  public:
   Conv2d(const Conv2dOptions& options, Random& random);
   Variable forward(const Variable& x) override;
+  Shape inferShape(const Shape& input, LayerInputShapes& layerInputs) const override;
   int64_t macsPerOutput() const override;
   const Conv2dParams params;  // weight [K, C/groups, R, S], bias [K] (undefined without bias)
 };
@@ -55,6 +57,7 @@ class Linear : public WeightedLayer {
  public:
   Linear(int64_t inFeatures, int64_t outFeatures, Random& random, bool bias = true);
   Variable forward(const Variable& x) override;
+  Shape inferShape(const Shape& input, LayerInputShapes& layerInputs) const override;
   int64_t macsPerOutput() const override;  // weight [K, C], bias [K]
 };
 
@@ -78,6 +81,7 @@ class MaxPool2d : public Module {
  public:
   explicit MaxPool2d(const Pool2dParams& params) : params_(params) {}
   Variable forward(const Variable& x) override { return maxPool2d(x, params_); }
+  Shape inferShape(const Shape& input, LayerInputShapes&) const override { return pool2dOutputShape(input, params_); }
 
  private:
   Pool2dParams params_;
@@ -87,6 +91,7 @@ class AvgPool2d : public Module {
  public:
   explicit AvgPool2d(const Pool2dParams& params) : params_(params) {}
   Variable forward(const Variable& x) override { return avgPool2d(x, params_); }
+  Shape inferShape(const Shape& input, LayerInputShapes&) const override { return pool2dOutputShape(input, params_); }
 
  private:
   Pool2dParams params_;
@@ -96,6 +101,7 @@ class AdaptiveAvgPool2d : public Module {
  public:
   AdaptiveAvgPool2d(int64_t outH, int64_t outW) : outH_(outH), outW_(outW) {}
   Variable forward(const Variable& x) override { return adaptiveAvgPool2d(x, outH_, outW_); }
+  Shape inferShape(const Shape& input, LayerInputShapes&) const override { return Shape{input[0], input[1], outH_, outW_}; }
 
  private:
   int64_t outH_, outW_;
@@ -104,6 +110,7 @@ class AdaptiveAvgPool2d : public Module {
 class Flatten : public Module {
  public:
   Variable forward(const Variable& x) override;
+  Shape inferShape(const Shape& input, LayerInputShapes&) const override { return Shape{input[0], input.numel() / input[0]}; }
 };
 
 class Dropout : public Module {
@@ -125,6 +132,7 @@ class Sequential : public Module {
   // Children are named "0", "1", ... as torch.nn.Sequential.
   void append(std::shared_ptr<Module> module);
   Variable forward(const Variable& x) override;
+  Shape inferShape(const Shape& input, LayerInputShapes& layerInputs) const override;
   size_t size() const { return modules_.size(); }
 
  private:

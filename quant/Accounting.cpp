@@ -10,16 +10,7 @@
 namespace fgq {
 
 ModelAccount account(Module& model, const Shape& imageShape) {
-  const bool wasTraining = model.isTraining();
-  model.eval();
-  {
-    NoGradGuard noGrad;
-    std::vector<int64_t> dims{1};
-    for (int64_t d : imageShape.dims()) dims.push_back(d);
-    model(Variable(Tensor::zeros(Shape(dims))));
-  }
-  model.train(wasTraining);
-
+  const Module::LayerInputShapes inputs = layerInputShapes(model, imageShape);
   ModelAccount total;
   int64_t weightBits = 0, weightCount = 0, activationBitsSum = 0, activationCount = 0;
   for (auto& [name, layer] : weightedLayers(model)) {
@@ -27,11 +18,9 @@ ModelAccount account(Module& model, const Shape& imageShape) {
     a.name = name;
     a.weightShape = layer->weight.shape();
     a.weights = layer->weight.tensor().numel();
-    const Shape& in = layer->lastInputShape();
-    if (auto* conv = dynamic_cast<Conv2d*>(layer))
-      a.outputShape = conv2dOutputShape(in, a.weightShape, conv->params);
-    else
-      a.outputShape = Shape{in[0], a.weightShape[0]};
+    const Shape& in = inputs.at(layer);
+    Module::LayerInputShapes unused;
+    a.outputShape = layer->inferShape(in, unused);
     const int64_t outputs = a.outputShape.numel();
     a.macs = outputs * layer->macsPerOutput();
     a.remainingMultiplications = a.macs;

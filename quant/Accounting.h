@@ -26,7 +26,7 @@ struct ModelAccount {
   nlohmann::json toJson() const;
 };
 
-// Runs one image of `imageShape` ([C, H, W]) through the model (evaluation mode, no gradients).
+// For one image of `imageShape` ([C, H, W]); shapes are inferred, nothing runs.
 ModelAccount account(Module& model, const Shape& imageShape);
 
 }  // namespace fgq

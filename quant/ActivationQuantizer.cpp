@@ -6,6 +6,25 @@
 
 namespace fgq {
 
+namespace {
+constexpr CalibrationMethod kMethods[] = {CalibrationMethod::kMax, CalibrationMethod::kPercentile, CalibrationMethod::kMse};
+}
+
+const char* calibrationMethodName(CalibrationMethod method) {
+  switch (method) {
+    case CalibrationMethod::kMax: return "max";
+    case CalibrationMethod::kPercentile: return "percentile";
+    case CalibrationMethod::kMse: return "mse";
+  }
+  return "?";
+}
+
+CalibrationMethod parseCalibrationMethod(const std::string& name) {
+  for (CalibrationMethod m : kMethods)
+    if (name == calibrationMethodName(m)) return m;
+  throw Error("unknown calibration '" + name + "' (expected max, percentile or mse)");
+}
+
 ActivationQuantizer::ActivationQuantizer(int64_t bits)
     : scale_(Tensor::full({}, 1.0)), bits_(Tensor::full({}, static_cast<double>(bits), DType::kS64)),
       signed_(Tensor::full({}, 1.0, DType::kS64)) {
@@ -23,8 +42,7 @@ float ActivationQuantizer::highestCode() const {
 
 void ActivationQuantizer::observeRange() {
   mode_ = Mode::kRange;
-  maxAbs_ = 0;
-  minSeen_ = 0;
+  range_ = ValueRange{};
 }
 
 void ActivationQuantizer::observeHistogram() {
@@ -34,24 +52,13 @@ void ActivationQuantizer::observeHistogram() {
 
 Variable ActivationQuantizer::forward(const Variable& x) {
   if (mode_ == Mode::kQuantize) return fakeQuantize(x, scale(), lowestCode(), highestCode());
-  // Order does not matter to a range or a histogram: a blocked layout is read as it is unless it pads.
-  const Tensor& input = x.tensor();
-  const int64_t n = input.numel();
-  const bool padded = input.layout() && input.layout()->bytes() != static_cast<size_t>(n) * sizeof(float);
-  const Tensor values = padded ? input.plain() : input;
-  FGQ_CHECK(values.dtype() == DType::kF32, "activation calibration of a " << dtypeName(values.dtype()) << " tensor");
-  const float* v = static_cast<const float*>(values.raw());
   if (mode_ == Mode::kRange) {
-    float high = 0, low = 0;
-#pragma omp parallel for reduction(max : high) reduction(min : low)
-    for (int64_t i = 0; i < n; ++i) {
-      high = std::max(high, std::abs(v[i]));
-      low = std::min(low, v[i]);
-    }
-    maxAbs_ = std::max(maxAbs_, static_cast<double>(high));
-    minSeen_ = std::min(minSeen_, static_cast<double>(low));
-  } else if (maxAbs_ > 0) {
-    const double perBin = kBins / maxAbs_;
+    range_.observe(x.tensor());
+  } else if (range_.maxAbs > 0) {
+    const Tensor values = valuesInAnyOrder(x.tensor());
+    const float* v = static_cast<const float*>(values.raw());
+    const int64_t n = values.numel();
+    const double perBin = kBins / range_.maxAbs;
 #pragma omp parallel
     {
       std::vector<int64_t> counts(kBins, 0);
@@ -65,12 +72,12 @@ Variable ActivationQuantizer::forward(const Variable& x) {
 }
 
 void ActivationQuantizer::finishCalibration(const CalibrationOptions& o) {
-  FGQ_CHECK(mode_ == Mode::kHistogram || o.method == "max", "calibration needs the range and histogram passes first");
-  signed_.data<int64_t>()[0] = minSeen_ < 0 ? 1 : 0;
+  FGQ_CHECK(mode_ == Mode::kHistogram || o.method == CalibrationMethod::kMax, "calibration needs the range and histogram passes first");
+  signed_.data<int64_t>()[0] = range_.min < 0 ? 1 : 0;
   const double top = highestCode();
-  const double binWidth = maxAbs_ / kBins;
-  double clip = maxAbs_;
-  if (o.method == "percentile") {
+  const double maxAbs = range_.maxAbs, binWidth = maxAbs / kBins;
+  double clip = maxAbs;
+  if (o.method == CalibrationMethod::kPercentile) {
     double total = 0;
     for (double h : histogram_) total += h;
     double cumulative = 0;
@@ -81,12 +88,12 @@ void ActivationQuantizer::finishCalibration(const CalibrationOptions& o) {
         break;
       }
     }
-  } else if (o.method == "mse") {
+  } else if (o.method == CalibrationMethod::kMse) {
     // Expected squared error for each candidate clip: rounding noise (step^2 / 12) inside, the
     // distance to the clip outside, from the histogram's bin centres.
     double bestError = INFINITY;
     for (int candidate = 1; candidate <= 256; ++candidate) {
-      const double c = maxAbs_ * candidate / 256.0, step = c / top;
+      const double c = maxAbs * candidate / 256.0, step = c / top;
       double error = 0;
       for (int b = 0; b < kBins; ++b) {
         const double centre = (b + 0.5) * binWidth;
@@ -97,8 +104,6 @@ void ActivationQuantizer::finishCalibration(const CalibrationOptions& o) {
         clip = c;
       }
     }
-  } else {
-    FGQ_CHECK(o.method == "max", "unknown calibration '" << o.method << "' (expected max, percentile or mse)");
   }
   double s = clip > 0 ? clip / top : 1.0;
   if (o.pow2) s = std::exp2(std::round(std::log2(s)));

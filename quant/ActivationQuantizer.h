@@ -7,11 +7,17 @@
 #include <vector>
 
 #include "layers/Module.h"
+#include "quant/ValueRange.h"
 
 namespace fgq {
 
+enum class CalibrationMethod { kMax, kPercentile, kMse };
+// "max", "percentile" or "mse"; throws naming the unknown one.
+CalibrationMethod parseCalibrationMethod(const std::string& name);
+const char* calibrationMethodName(CalibrationMethod method);
+
 struct CalibrationOptions {
-  std::string method = "percentile";  // max | percentile | mse
+  CalibrationMethod method = CalibrationMethod::kPercentile;
   double percentile = 99.99;
   bool pow2 = false;
 };
@@ -38,7 +44,7 @@ class ActivationQuantizer : public Module {
   static constexpr int kBins = 4096;
   Tensor scale_, bits_, signed_;
   Mode mode_ = Mode::kQuantize;
-  double maxAbs_ = 0, minSeen_ = 0;
+  ValueRange range_;
   std::vector<double> histogram_;
 };
 

@@ -81,7 +81,7 @@ Variable vbdQuantize(const Variable& x, const Variable& b, const Variable& e, co
 VbdQuantizer::VbdQuantizer(double b, double e, bool unsignedOffset)
     : bits(Tensor::full({1}, b)), exponent(Tensor::full({1}, e)), offset(Tensor::zeros({1})),
       unsigned_(Tensor::full({}, unsignedOffset ? 1.0 : 0.0, DType::kS64)) {
-  FGQ_CHECK(b >= 1 && b <= 32, "VBD bit depth must be in 1..32, found " << b);
+  FGQ_CHECK(b >= kVbdMinBits && b <= kVbdMaxBits, "VBD bit depth must be in " << kVbdMinBits << ".." << kVbdMaxBits << ", found " << b);
   registerParameter("bits", &bits);
   registerParameter("exponent", &exponent);
   registerParameter("offset", &offset);

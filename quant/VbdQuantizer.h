@@ -10,6 +10,10 @@
 
 namespace fgq {
 
+// The bit depths a quantizer starts from (configs are checked against them); the export stores codes
+// of at most kVbdMaxBits.
+inline constexpr int kVbdMinBits = 1, kVbdMaxBits = 16;
+
 // The op on its own: b is [1]; e and a (alpha, or delta when `unsignedOffset`) are [1] or [K] with K
 // the size of x's dimension 0.
 Variable vbdQuantize(const Variable& x, const Variable& b, const Variable& e, const Variable& a, bool unsignedOffset);

@@ -19,6 +19,16 @@ const QuantizedWeights& WeightQuantizer::quantized(const Tensor& weight) {
   return *cached_;
 }
 
+QuantizedWeights WeightQuantizer::emptyQuantized(const Shape& shape) const {
+  QuantizedWeights w;
+  w.format = &weightFormat(choice_.ternary ? WeightFormatId::kTernary : WeightFormatId::kInt8);
+  w.bits = w.format->codeBits;
+  w.shape = shape;
+  w.groups = choice_.groups;
+  w.solver = choice_.solver;
+  return w;
+}
+
 void WeightQuantizer::setQuantized(QuantizedWeights weights) {
   cachedValues_ = weights.dequantize();
   cached_ = std::move(weights);

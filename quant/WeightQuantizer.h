@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "layers/Module.h"
-#include "quant/QuantizedWeights.h"
+#include "quant/WeightEncoders.h"
 
 namespace fgq {
 
@@ -24,6 +24,8 @@ class WeightQuantizer : public Module {
   const WeightFormatChoice& choice() const { return choice_; }
   // The quantized form of `weight` (cached as in evaluation).
   const QuantizedWeights& quantized(const Tensor& weight);
+  // Weights of this quantizer's format for a weight of `shape`, without codes or scales (to fill from a file).
+  QuantizedWeights emptyQuantized(const Shape& shape) const;
   void setQuantized(QuantizedWeights weights);  // from a stored model
 
  private:

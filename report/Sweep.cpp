@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "core/AtomicFile.h"
+#include "core/FileHash.h"
 #include "report/ReportWriter.h"
 #include "train/Trainer.h"
 
@@ -13,23 +14,6 @@ namespace fgq {
 namespace fs = std::filesystem;
 
 namespace {
-
-uint64_t fnv1a64(const std::string& bytes, uint64_t h = 1469598103934665603ULL) {
-  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ULL;
-  return h;
-}
-
-std::string hex(uint64_t v) {
-  char buffer[17];
-  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(v));
-  return buffer;
-}
-
-std::string fileHash(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": teacher checkpoint not found");
-  return hex(fnv1a64(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>())));
-}
 
 struct Point {
   std::string label;                   // "N=4, a8"
@@ -151,6 +135,7 @@ nlohmann::json runSweep(const std::string& sweepPath, const SweepOptions& option
   };
   const Experiment baseExperiment = loadRun(base, {});
   if (baseExperiment.model.weights.empty()) throw Error(base + ": model.weights must name the teacher checkpoint");
+  if (!fs::exists(baseExperiment.model.weights)) throw Error(baseExperiment.model.weights + ": teacher checkpoint not found");
   const std::string teacherHash = fileHash(baseExperiment.model.weights);
 
   nlohmann::json rows = nlohmann::json::array();
@@ -171,7 +156,7 @@ nlohmann::json runSweep(const std::string& sweepPath, const SweepOptions& option
     }
     nlohmann::json keyed = e.resolved;
     keyed["output"].erase("dir");
-    const std::string key = hex(fnv1a64(keyed.dump() + teacherHash));
+    const std::string key = hex64(fnv1a64(keyed.dump() + teacherHash));
     const std::string cacheFile = (fs::path(outputDir) / "cache" / (key + ".json")).string();
     const std::string modelFile = pointDir + (e.vbd ? "/vbd.safetensors" : "/quantized.safetensors");
     nlohmann::json summary;

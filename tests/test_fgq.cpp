@@ -60,17 +60,17 @@ TEST_CASE("activation calibration: max, percentile, mse, unsigned detection and 
   const auto batches = randomBatches(3, {64, 4}, 10);  // uniform in [-1, 1): signed
   std::vector<Tensor> positive;
   for (const Tensor& b : batches) positive.push_back(add(b, Tensor::full(b.shape(), 1.0)));  // [0, 2): unsigned
-  calibrateActivations(layer, batches, {"max", 99.99, false});
+  calibrateActivations(layer, batches, {CalibrationMethod::kMax, 99.99, false});
   CHECK(quantizer->isSigned());
   CHECK(quantizer->scale() == doctest::Approx(1.0 / 127).epsilon(0.01));
-  calibrateActivations(layer, positive, {"max", 99.99, false});
+  calibrateActivations(layer, positive, {CalibrationMethod::kMax, 99.99, false});
   CHECK_FALSE(quantizer->isSigned());
   CHECK(quantizer->scale() == doctest::Approx(2.0 / 255).epsilon(0.01));
-  calibrateActivations(layer, positive, {"percentile", 50, false});
+  calibrateActivations(layer, positive, {CalibrationMethod::kPercentile, 50, false});
   CHECK(quantizer->scale() == doctest::Approx(1.0 / 255).epsilon(0.05));
-  calibrateActivations(layer, positive, {"mse", 99.99, false});
+  calibrateActivations(layer, positive, {CalibrationMethod::kMse, 99.99, false});
   CHECK(quantizer->scale() <= 2.0 / 255 + 1e-6);
-  calibrateActivations(layer, positive, {"max", 99.99, true});
+  calibrateActivations(layer, positive, {CalibrationMethod::kMax, 99.99, true});
   CHECK(std::log2(quantizer->scale()) == doctest::Approx(std::round(std::log2(quantizer->scale()))));
 }
 
@@ -81,7 +81,7 @@ TEST_CASE("the fake-quantized conv equals the integer computation: int8 codes x 
   auto act = std::make_shared<ActivationQuantizer>(8);
   conv.setInputQuantizer(act);
   const Tensor x = randomTensor({2, 8, 5, 5}, 9, 0, 3);
-  calibrateActivations(conv, {x}, {"max", 99.99, false});
+  calibrateActivations(conv, {x}, {CalibrationMethod::kMax, 99.99, false});
   conv.eval();
   NoGradGuard noGrad;
   const Tensor y = conv(Variable(x)).tensor().plain();

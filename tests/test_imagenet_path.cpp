@@ -12,6 +12,7 @@
 #include "TempDir.h"
 #include "layers/models/Models.h"
 #include "train/Checkpoint.h"
+#include "train/Datasets.h"
 #include "train/Trainer.h"
 
 using namespace fgq;

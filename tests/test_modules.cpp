@@ -7,7 +7,7 @@
 #include "core/Random.h"
 #include "layers/Modules.h"
 #include "layers/models/Models.h"
-#include "layers/onednn/Context.h"
+#include "layers/onednn/TensorMemory.h"
 #include "train/Sgd.h"
 
 using namespace fgq;

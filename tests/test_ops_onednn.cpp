@@ -5,7 +5,7 @@
 #include "autograd/Functions.h"
 #include "core/Random.h"
 #include "core/TensorOps.h"
-#include "layers/onednn/Context.h"
+#include "layers/onednn/TensorMemory.h"
 #include "layers/onednn/OnednnLayout.h"
 #include "layers/ops/Ops.h"
 

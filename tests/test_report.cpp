@@ -62,7 +62,7 @@ TEST_CASE("a sweep's CSV numbers equal fgq-eval's for the same converted file, a
   for (const char* file : {"results.csv", "results.json", "report.md", "accuracy_vs_mults.svg", "accuracy_vs_mults.png"})
     CHECK(fs::exists(s.dir / ("report/" + std::string(file))));
   const nlohmann::json& row = results["rows"][0];
-  const nlohmann::json eval = evaluateModelFile(row["model_file"], "", {});
+  const nlohmann::json eval = evaluateModelFile(row["model_file"], {});
   CHECK(row["top1"] == eval["top1"]);
   CHECK(row["top5"] == eval["top5"]);
   CHECK(row["agreement"] == eval["agreement"]);

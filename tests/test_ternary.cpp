@@ -6,7 +6,7 @@
 
 #include "core/Random.h"
 #include "core/TensorOps.h"
-#include "quant/QuantizedWeights.h"
+#include "quant/WeightEncoders.h"
 
 using namespace fgq;
 
@@ -119,16 +119,43 @@ TEST_CASE("ternarize: N=1 is the identity, and every weight is +-alpha or 0 of i
   }
 }
 
+namespace {
+
+// Codes of one format and width, packed and unpacked again.
+QuantizedWeights roundTrip(WeightFormatId id, int bits, const std::vector<int16_t>& codes) {
+  QuantizedWeights q;
+  q.format = &weightFormat(id);
+  q.bits = bits;
+  q.shape = Shape{static_cast<int64_t>(codes.size())};
+  q.codes = codes;
+  QuantizedWeights back = q;
+  back.unpackCodes(q.packedCodes());
+  return back;
+}
+
+}  // namespace
+
 TEST_CASE("packed formats round-trip and report their size") {
   Random random(5);
-  std::vector<int8_t> codes(1001);
-  for (auto& c : codes) c = static_cast<int8_t>(random.below(3) - 1);
-  const auto packed = ternaryFormat().pack(codes);
-  CHECK(packed.size() == 251);
-  CHECK(ternaryFormat().unpack(packed, 1001) == codes);
-  CHECK_THROWS_AS(ternaryFormat().unpack(std::vector<uint8_t>{0x02}, 1), Error);  // code 10 is invalid
-  std::vector<int8_t> bytes{-127, 0, 5, 127};
-  CHECK(int8Format().unpack(int8Format().pack(bytes), 4) == bytes);
+  std::vector<int16_t> codes(1001);
+  for (auto& c : codes) c = static_cast<int16_t>(random.below(3) - 1);
+  QuantizedWeights t;
+  t.format = &weightFormat(WeightFormatId::kTernary);
+  t.bits = 2;
+  t.shape = Shape{1001};
+  t.codes = codes;
+  CHECK(t.packedCodes().size() == 251);
+  CHECK(roundTrip(WeightFormatId::kTernary, 2, codes).codes == codes);
+  t.codes = {0};
+  CHECK_THROWS_AS(t.unpackCodes(std::vector<uint8_t>{0x02}), Error);  // field 10 is no ternary code
+  t.codes = {-2};
+  CHECK_THROWS_AS(t.packedCodes(), Error);
+  CHECK(roundTrip(WeightFormatId::kInt8, 8, {-127, 0, 5, 127}).codes == std::vector<int16_t>{-127, 0, 5, 127});
+  for (int bits : {1, 3, 5, 11, 16}) {  // pow2: any width, the whole two's-complement range
+    const int lo = -(1 << (bits - 1)), hi = (1 << (bits - 1)) - 1;
+    const std::vector<int16_t> edge{static_cast<int16_t>(lo), static_cast<int16_t>(hi), 0, static_cast<int16_t>(hi), static_cast<int16_t>(lo)};
+    CHECK(roundTrip(WeightFormatId::kPow2, bits, edge).codes == edge);
+  }
 
   Tensor w = Tensor::empty({16, 64, 3, 3});
   random.fillNormal(w, 0, 1);

@@ -240,7 +240,7 @@ TEST_CASE("fgq-eval on a VBD export reproduces the run's numbers") {
   c["vbd"] = {{"gamma", 0.1}, {"images", 4}, {"holdout_images", 4}, {"batch_size", 8},
               {"steps", {{"per_tensor", 3}, {"per_channel", 2}, {"final", 2}}}};
   const nlohmann::json summary = runExperiment(parse(c), {});
-  const nlohmann::json eval = evaluateModelFile(dir / "vbd/vbd.safetensors", "", {});
+  const nlohmann::json eval = evaluateModelFile(dir / "vbd/vbd.safetensors", {});
   CHECK(eval["quantized"] == true);
   CHECK(eval["top1"] == summary["final_top1"]);
   CHECK(eval["agreement"] == summary["agreement"]);

@@ -36,6 +36,14 @@ TransformOptions parseTransforms(const ConfigNode& node, const std::vector<doubl
   return t;
 }
 
+// A starting bit depth, in the range a VBD quantizer takes.
+double parseBits(const ConfigNode& node, const std::string& key, double fallback) {
+  const double bits = node.get<double>(key, fallback);
+  if (bits < kVbdMinBits || bits > kVbdMaxBits)
+    node.fail(key, "bits must be in " + std::to_string(kVbdMinBits) + ".." + std::to_string(kVbdMaxBits) + ", found " + std::to_string(bits));
+  return bits;
+}
+
 // required: whether the block must give a learning rate (a pure conversion trains nothing).
 OptimizerConfig parseOptimizer(const ConfigNode& opt, bool required) {
   OptimizerConfig o;
@@ -99,38 +107,37 @@ FinetuneConfig parseFinetune(const ConfigNode& node, const Experiment& e) {
   return f;
 }
 
+// Defaults are VbdConfig's own.
 VbdConfig parseVbd(const ConfigNode& node, const Experiment& e) {
   VbdConfig v;
   v.gamma = node.require<double>("gamma");
   if (v.gamma < 0) node.fail("gamma", "must be >= 0, found " + std::to_string(v.gamma));
-  v.weightsOnly = node.get<bool>("weights_only", false);
-  v.images = node.get<int64_t>("images", 8);
-  v.holdoutImages = node.get<int64_t>("holdout_images", 8);
-  v.batchSize = node.get<int64_t>("batch_size", 32);
-  v.folder = node.get<std::string>("folder", "");
-  v.seed = static_cast<uint64_t>(node.get<int64_t>("seed", 0));
+  v.weightsOnly = node.get<bool>("weights_only", v.weightsOnly);
+  v.images = node.get<int64_t>("images", v.images);
+  v.holdoutImages = node.get<int64_t>("holdout_images", v.holdoutImages);
+  v.batchSize = node.get<int64_t>("batch_size", v.batchSize);
+  v.folder = node.get<std::string>("folder", v.folder);
+  v.seed = static_cast<uint64_t>(node.get<int64_t>("seed", static_cast<int64_t>(v.seed)));
   if (v.images < 1) node.fail("images", "needs at least 1 image");
   if (v.holdoutImages < 0) node.fail("holdout_images", "must be >= 0");
   if (v.batchSize < 1) node.fail("batch_size", "must be positive");
   v.transforms = node.has("transforms") ? parseTransforms(node.child("transforms"), e.data.trainTransforms.mean, e.data.trainTransforms.std)
                                         : e.data.trainTransforms;
   const ConfigNode steps = node.child("steps");
-  v.tensorSteps = steps.get<int64_t>("per_tensor", 300);
-  v.channelSteps = steps.get<int64_t>("per_channel", 200);
-  v.finalSteps = steps.get<int64_t>("final", 200);
+  v.tensorSteps = steps.get<int64_t>("per_tensor", v.tensorSteps);
+  v.channelSteps = steps.get<int64_t>("per_channel", v.channelSteps);
+  v.finalSteps = steps.get<int64_t>("final", v.finalSteps);
   if (v.tensorSteps < 0 || v.channelSteps < 0 || v.finalSteps < 0) steps.fail("per_tensor", "stage steps must be >= 0");
   const ConfigNode lr = node.child("lr");
-  v.lrBits = lr.get<double>("bits", 0.01);
-  v.lrExponent = lr.get<double>("exponent", 0.01);
-  v.lrOffset = lr.get<double>("offset", 0.02);
-  v.lrWeights = lr.get<double>("weights", 1e-5);
-  v.evalEverySteps = node.get<int64_t>("eval_every_steps", 25);
-  v.patience = node.get<int64_t>("patience", 4);
+  v.lrBits = lr.get<double>("bits", v.lrBits);
+  v.lrExponent = lr.get<double>("exponent", v.lrExponent);
+  v.lrOffset = lr.get<double>("offset", v.lrOffset);
+  v.lrWeights = lr.get<double>("weights", v.lrWeights);
+  v.evalEverySteps = node.get<int64_t>("eval_every_steps", v.evalEverySteps);
+  v.patience = node.get<int64_t>("patience", v.patience);
   if (v.evalEverySteps < 1) node.fail("eval_every_steps", "must be positive");
-  v.initialBits = node.get<double>("initial_bits", 8);
-  v.edgeBits = node.get<double>("edge_bits", 12);
-  if (v.initialBits < 1 || v.initialBits > 16) node.fail("initial_bits", "bits must be in 1..16, found " + std::to_string(v.initialBits));
-  if (v.edgeBits < 1 || v.edgeBits > 16) node.fail("edge_bits", "bits must be in 1..16, found " + std::to_string(v.edgeBits));
+  v.start.initialBits = parseBits(node, "initial_bits", v.start.initialBits);
+  v.start.edgeBits = parseBits(node, "edge_bits", v.start.edgeBits);
   return v;
 }
 
@@ -153,25 +160,27 @@ QuantizationConfig parseQuantization(const ConfigNode& node) {
   } catch (const Error& e) {
     weights.fail("solver", e.what());
   }
-  q.fgq.keepLayers = weights.get<std::vector<std::string>>("keep_layers", {"@first", "@last"});
+  q.fgq.keepLayers = weights.get<std::vector<std::string>>("keep_layers", q.fgq.keepLayers);
 
   const ConfigNode activations = node.child("activations");
-  q.fgq.activationBits = activations.get<int64_t>("bits", 8);
+  q.fgq.activationBits = activations.get<int64_t>("bits", q.fgq.activationBits);
   if (q.fgq.activationBits != 0 && (q.fgq.activationBits < 2 || q.fgq.activationBits > 16))
     activations.fail("bits", "must be 0 (FP32 activations) or 2..16, found " + std::to_string(q.fgq.activationBits));
-  q.calibration.method = activations.get<std::string>("calibration", "percentile");
-  if (q.calibration.method != "max" && q.calibration.method != "percentile" && q.calibration.method != "mse")
-    activations.fail("calibration", "unknown calibration '" + q.calibration.method + "' (expected max, percentile or mse)");
-  q.calibration.percentile = activations.get<double>("percentile", 99.99);
+  try {
+    q.calibration.method = parseCalibrationMethod(activations.get<std::string>("calibration", calibrationMethodName(q.calibration.method)));
+  } catch (const Error& e) {
+    activations.fail("calibration", e.what());
+  }
+  q.calibration.percentile = activations.get<double>("percentile", q.calibration.percentile);
   if (q.calibration.percentile <= 0 || q.calibration.percentile > 100) activations.fail("percentile", "must be in (0, 100]");
-  q.calibration.pow2 = activations.get<bool>("pow2", false);
+  q.calibration.pow2 = activations.get<bool>("pow2", q.calibration.pow2);
 
-  q.bnReestimation = node.get<bool>("bn_reestimation", true);
+  q.bnReestimation = node.get<bool>("bn_reestimation", q.bnReestimation);
   const ConfigNode calibration = node.child("calibration");
-  q.calibrationImages = calibration.get<int64_t>("images", 256);
-  q.calibrationFolder = calibration.get<std::string>("folder", "");
-  q.calibrationBatchSize = calibration.get<int64_t>("batch_size", 64);
-  q.calibrationSeed = static_cast<uint64_t>(calibration.get<int64_t>("seed", 0));
+  q.calibrationImages = calibration.get<int64_t>("images", q.calibrationImages);
+  q.calibrationFolder = calibration.get<std::string>("folder", q.calibrationFolder);
+  q.calibrationBatchSize = calibration.get<int64_t>("batch_size", q.calibrationBatchSize);
+  q.calibrationSeed = static_cast<uint64_t>(calibration.get<int64_t>("seed", static_cast<int64_t>(q.calibrationSeed)));
   if (q.calibrationImages < 1) calibration.fail("images", "needs at least 1 image");
   if (q.calibrationBatchSize < 1) calibration.fail("batch_size", "must be positive");
   return q;

@@ -9,6 +9,7 @@
 #include "layers/models/Models.h"
 #include "train/ConfigReader.h"
 #include "quant/Fgq.h"
+#include "quant/Vbd.h"
 #include "train/LrSchedule.h"
 
 namespace fgq {
@@ -91,7 +92,7 @@ struct VbdConfig {
   int64_t tensorSteps = 300, channelSteps = 200, finalSteps = 200;
   double lrBits = 0.01, lrExponent = 0.01, lrOffset = 0.02, lrWeights = 1e-5;
   int64_t evalEverySteps = 25, patience = 4;
-  double initialBits = 8, edgeBits = 12;
+  VbdOptions start;  // the bit depths the quantizers start from
 };
 
 struct Experiment {

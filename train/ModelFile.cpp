@@ -3,31 +3,33 @@
 #include <filesystem>
 
 #include "core/Safetensors.h"
+#include "core/TensorOps.h"
 #include "data/DataLoader.h"
+#include "layers/BatchNormFolding.h"
 #include "quant/QuantizedModelFile.h"
-#include "quant/Vbd.h"
+#include "quant/VbdExport.h"
 #include "train/Checkpoint.h"
+#include "train/Datasets.h"
 #include "train/Measures.h"
-#include "train/Trainer.h"
+#include "train/TeacherRecord.h"
 
 namespace fgq {
+namespace {
 
-LoadedModel loadModelFile(const std::string& path, const std::string& configPath, const std::vector<std::string>& overrides) {
-  if (!std::filesystem::exists(path)) throw Error(path + ": model file not found");
-  const TensorFile file = loadSafetensors(path);
-  LoadedModel loaded;
-  const bool vbd = file.metadata.count(kVbdExportKey) > 0;
-  loaded.quantized = vbd || file.metadata.count(kQuantizedModelKey) > 0;
-  if (!configPath.empty()) {
-    loaded.experiment = parseExperiment(ConfigNode::load(configPath, overrides));
-  } else if (loaded.quantized) {
-    const nlohmann::json description =
-        vbd ? nlohmann::json::parse(file.metadata.at(kVbdExportKey), nullptr, false) : readQuantizedDescription(path);
-    if (!description.is_object()) throw Error(path + ": malformed " + kVbdExportKey + " metadata");
-    loaded.experiment = parseExperiment(ConfigNode::fromJson(description.value("config", nlohmann::json()), path + " (embedded config)", overrides));
-  } else {
-    throw Error(path + ": a plain state dict does not say which model it is; pass --config");
+// The embedded description of a compressed model file ({"config": ..., "teacher": ...}); null for a
+// plain state dict.
+nlohmann::json descriptionOf(const TensorFile& file, const std::string& path) {
+  for (const char* key : {kVbdExportKey, kQuantizedModelKey}) {
+    auto it = file.metadata.find(key);
+    if (it == file.metadata.end()) continue;
+    const nlohmann::json description = nlohmann::json::parse(it->second, nullptr, false);
+    if (!description.is_object()) throw Error(path + ": malformed " + key + " metadata");
+    return description;
   }
+  return nullptr;
+}
+
+void fillModel(LoadedModel& loaded, const TensorFile& file, const std::string& path, bool vbd) {
   const Experiment& e = loaded.experiment;
   loaded.model = createModel(e.model.arch, e.model.options);
   if (vbd) {
@@ -41,35 +43,35 @@ LoadedModel loadModelFile(const std::string& path, const std::string& configPath
   } else {
     loadModel(path, *loaded.model);
   }
-  if (!e.model.weights.empty() && std::filesystem::absolute(e.model.weights) != std::filesystem::absolute(path)) {
-    loaded.teacher = createModel(e.model.arch, e.model.options);
-    loadModel(e.model.weights, *loaded.teacher);
-  }
-  return loaded;
-}
-
-namespace {
-
-// Concatenates tensors of shape [n_i, ...] along the first dimension.
-Tensor concatenate(const std::vector<Tensor>& parts) {
-  std::vector<int64_t> dims = parts.front().shape().dims();
-  dims[0] = 0;
-  for (const Tensor& t : parts) dims[0] += t.dim(0);
-  Tensor out = Tensor::empty(Shape(dims));
-  int64_t offset = 0;
-  for (const Tensor& t : parts) {
-    const Tensor plain = t.plain();
-    std::copy_n(plain.data<float>(), plain.numel(), out.data<float>() + offset);
-    offset += plain.numel();
-  }
-  return out;
 }
 
 }  // namespace
 
-nlohmann::json evaluateModelFile(const std::string& path, const std::string& configPath, const std::vector<std::string>& overrides,
-                                 const std::string& outputsPath) {
-  LoadedModel loaded = loadModelFile(path, configPath, overrides);
+LoadedModel loadModelFile(const std::string& path, const ModelFileOptions& options) {
+  if (!std::filesystem::exists(path)) throw Error(path + ": model file not found");
+  const TensorFile file = loadSafetensors(path);
+  const nlohmann::json description = descriptionOf(file, path);
+  LoadedModel loaded;
+  loaded.quantized = !description.is_null();
+  if (!options.configPath.empty())
+    loaded.experiment = parseExperiment(ConfigNode::load(options.configPath, options.overrides));
+  else if (loaded.quantized)
+    loaded.experiment = parseExperiment(ConfigNode::fromJson(description.value("config", nlohmann::json()), path + " (embedded config)", options.overrides));
+  else
+    throw Error(path + ": a plain state dict does not say which model it is; pass --config");
+  fillModel(loaded, file, path, file.metadata.count(kVbdExportKey) > 0);
+  const Experiment& e = loaded.experiment;
+  const bool namesTeacher = !e.model.weights.empty() && std::filesystem::absolute(e.model.weights) != std::filesystem::absolute(path);
+  if (namesTeacher || !options.teacher.empty()) {
+    const nlohmann::json record = loaded.quantized ? description.value("teacher", nlohmann::json()) : nlohmann::json();
+    loaded.teacher = createModel(e.model.arch, e.model.options);
+    loadModel(findTeacher(record, path, e.model.weights, options.teacher), *loaded.teacher);
+  }
+  return loaded;
+}
+
+nlohmann::json evaluateModelFile(const std::string& path, const ModelFileOptions& options, const std::string& outputsPath) {
+  LoadedModel loaded = loadModelFile(path, options);
   const Experiment& e = loaded.experiment;
   auto evalSet = makeDataset(e, false, e.data.evalTransforms);
   DataLoader loader(*evalSet, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval});

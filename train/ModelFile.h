@@ -17,14 +17,21 @@ struct LoadedModel {
   double vbdWeightBits = -1;  // a VBD export: its count-weighted average weight bit depth
 };
 
-// `configPath` may be empty for a quantized model (its embedded config is used); `overrides` apply to
-// whichever config is used. Throws naming the file for anything that does not fit.
-LoadedModel loadModelFile(const std::string& path, const std::string& configPath, const std::vector<std::string>& overrides);
+// What to load besides the file: `configPath` may be empty for a compressed model (its embedded config
+// is used); `overrides` apply to whichever config is used; `teacher` replaces the FP32 teacher the file
+// records (train/TeacherRecord.h).
+struct ModelFileOptions {
+  std::string configPath;
+  std::vector<std::string> overrides;
+  std::string teacher;
+};
+
+// Throws naming the file for anything that does not fit.
+LoadedModel loadModelFile(const std::string& path, const ModelFileOptions& options);
 
 // The measures of section 3 on the config's evaluation set (what fgq-eval prints). With `outputsPath`,
 // also writes the preprocessed images ("inputs", [N, C, H, W]) and the model's logits ("logits", [N, K]),
 // in evaluation order, as safetensors: for comparing fgq with another framework on small sets.
-nlohmann::json evaluateModelFile(const std::string& path, const std::string& configPath, const std::vector<std::string>& overrides,
-                                 const std::string& outputsPath = "");
+nlohmann::json evaluateModelFile(const std::string& path, const ModelFileOptions& options, const std::string& outputsPath = "");
 
 }  // namespace fgq

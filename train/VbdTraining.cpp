@@ -10,16 +10,19 @@
 #include "core/Safetensors.h"
 #include "core/TensorOps.h"
 #include "data/DataLoader.h"
-#include "data/ImageFolder.h"
 #include "data/RepeatedDataset.h"
-#include "layers/ops/Ops.h"
+#include "layers/BatchNormFolding.h"
 #include "quant/Fgq.h"
 #include "quant/Vbd.h"
+#include "quant/VbdExport.h"
+#include "quant/VbdSizeTerm.h"
 #include "train/Adam.h"
 #include "train/Checkpoint.h"
+#include "train/Datasets.h"
+#include "train/Distillation.h"
 #include "train/Measures.h"
 #include "train/Progress.h"
-#include "train/Trainer.h"
+#include "train/TeacherRecord.h"
 
 namespace fgq {
 namespace {
@@ -54,29 +57,8 @@ VbdData vbdData(const Experiment& e) {
   FGQ_CHECK(train->size() >= v.images + v.holdoutImages,
             train->describe() << " has " << train->size() << " images; vbd needs images + holdout_images = " << v.images + v.holdoutImages);
   d.views = std::make_unique<RepeatedDataset>(std::move(train), v.images, std::max(v.images, v.batchSize));
-  if (v.holdoutImages > 0) {
-    auto plain = source(e.data.evalTransforms);
-    Random random(0);
-    std::vector<int64_t> dims;
-    for (int64_t i = 0; i < v.holdoutImages; ++i) {
-      const Example ex = plain->get(v.images + i, random);
-      if (d.holdout.empty()) {
-        dims = {v.holdoutImages};
-        for (int64_t s : ex.image.shape().dims()) dims.push_back(s);
-        d.holdout.push_back(Tensor::empty(Shape(dims)));
-      }
-      std::copy_n(ex.image.data<float>(), ex.image.numel(), d.holdout[0].data<float>() + i * ex.image.numel());
-    }
-  }
+  if (v.holdoutImages > 0) d.holdout.push_back(imagesOf(*source(e.data.evalTransforms), v.images, v.holdoutImages));
   return d;
-}
-
-double holdoutError(Module& student, Module& teacher, const std::vector<Tensor>& holdout) {
-  NoGradGuard noGrad;
-  double sum = 0;
-  for (const Tensor& batch : holdout)
-    sum += l1Loss((student)(Variable(batch)), teacher(Variable(batch)).tensor()).tensor().itemAsDouble();
-  return holdout.empty() ? 0 : sum / static_cast<double>(holdout.size());
 }
 
 std::map<std::string, Tensor> snapshot(const Module& model) {
@@ -119,148 +101,169 @@ void writeBitsTable(const std::string& path, const std::string& name, const nloh
   writeFileAtomically(path, md + tail);
 }
 
+struct Stage {
+  std::string label;
+  int64_t steps;
+  bool trainBits, trainWeights, earlyStop;
+};
+
+// The three stages' training: Adam per parameter kind, each at its own learning rate, on the views of
+// the few images, against L = mean|f - g| + gamma * Bbar.
+class VbdStages {
+ public:
+  VbdStages(const VbdConfig& v, Module& student, Module& teacher, const std::vector<VbdTensor>& tensors, DataLoader& loader,
+            const std::vector<Tensor>& holdout, const std::string& metricsPath)
+      : v_(v), student_(student), teacher_(teacher), tensors_(tensors), loader_(loader), holdout_(holdout),
+        metrics_(metricsPath, std::ios::trunc) {
+    for (const VbdTensor& t : tensors) {
+      bitDepths_.push_back(t.quantizer->bits);
+      exponents_.push_back(t.quantizer->exponent);
+      offsets_.push_back(t.quantizer->offset);
+    }
+    for (auto& [name, layer] : weightedLayers(student)) {
+      weights_.push_back(layer->weight);
+      if (layer->bias.defined()) weights_.push_back(layer->bias);
+    }
+  }
+
+  // Ends with the best held-out state when the stage stops early.
+  void run(const Stage& stage) {
+    optimizers_ = optimizersFor(stage);
+    best_ = INFINITY;
+    bestState_.clear();
+    sinceBest_ = 0;
+    Progress bar(0, 1, stage.steps, v_.batchSize, "bits");
+    double errorSum = 0;
+    for (int64_t step = 0; step < stage.steps; ++step, ++globalStep_) {
+      const auto [error, size] = trainStep();
+      errorSum += error;
+      bar.update(step, errorSum / static_cast<double>(step + 1), size);
+      const bool last = step + 1 == stage.steps;
+      if (((step + 1) % v_.evalEverySteps == 0 || last) && checkHeldOut(stage, errorSum / static_cast<double>(step + 1), size)) break;
+    }
+    bar.finish();
+    if (!bestState_.empty()) student_.loadStateDict(bestState_, "best held-out state");
+    const nlohmann::json b = bitReport(tensors_);
+    std::cerr << stage.label << ": average " << b["average_bits"].get<double>() << " bits (weights " << b["average_weight_bits"].get<double>()
+              << ", activations " << b["average_activation_bits"].get<double>() << ")\n";
+  }
+
+ private:
+  std::vector<std::unique_ptr<Optimizer>> optimizersFor(const Stage& stage) {
+    for (Variable& w : weights_) w.setRequiresGrad(stage.trainWeights);
+    std::vector<std::unique_ptr<Optimizer>> optimizers;
+    if (stage.trainBits) optimizers.push_back(std::make_unique<Adam>(bitDepths_, AdamOptions{v_.lrBits}));
+    optimizers.push_back(std::make_unique<Adam>(exponents_, AdamOptions{v_.lrExponent}));
+    optimizers.push_back(std::make_unique<Adam>(offsets_, AdamOptions{v_.lrOffset}));
+    if (stage.trainWeights) optimizers.push_back(std::make_unique<Adam>(weights_, AdamOptions{v_.lrWeights}));
+    return optimizers;
+  }
+
+  Tensor nextBatch() {
+    auto batch = loader_.next();
+    if (!batch) {
+      loader_.startEpoch(++epoch_);
+      batch = loader_.next();
+    }
+    return batch->images;
+  }
+
+  // Returns the step's L1 to the teacher and the average bits.
+  std::pair<double, double> trainStep() {
+    const Tensor images = nextBatch();
+    for (auto& o : optimizers_) o->zeroGrad();
+    const Variable error = distillationForward(student_, teacher_, images).l1;
+    const Variable size = averageBits(tensors_, v_.weightsOnly);
+    add(error, scale(size, v_.gamma)).backward();
+    for (auto& o : optimizers_) o->step();
+    return {error.tensor().itemAsDouble(), size.tensor().itemAsDouble()};
+  }
+
+  // Logs the held-out error; true when early stopping ends the stage.
+  bool checkHeldOut(const Stage& stage, double trainError, double size) {
+    const double held = heldOutL1(student_, teacher_, holdout_);
+    metrics_ << nlohmann::json{{"stage", stage.label}, {"step", globalStep_ + 1}, {"train_error", trainError}, {"holdout_error", held},
+                               {"average_bits", size}}.dump()
+             << "\n" << std::flush;
+    if (!stage.earlyStop || holdout_.empty()) return false;
+    if (held < best_) {
+      best_ = held;
+      bestState_ = snapshot(student_);
+      sinceBest_ = 0;
+      return false;
+    }
+    return ++sinceBest_ >= v_.patience;
+  }
+
+  const VbdConfig& v_;
+  Module& student_;
+  Module& teacher_;
+  const std::vector<VbdTensor>& tensors_;
+  DataLoader& loader_;
+  const std::vector<Tensor>& holdout_;
+  std::ofstream metrics_;
+  std::vector<Variable> bitDepths_, exponents_, offsets_, weights_;
+  std::vector<std::unique_ptr<Optimizer>> optimizers_;
+  int64_t globalStep_ = 0, epoch_ = 0, sinceBest_ = 0;
+  double best_ = INFINITY;
+  std::map<std::string, Tensor> bestState_;
+};
+
+// The export, saved, loaded into a fresh model and compared with the training graph (same rounded E
+// and alpha) on `images`; returns the deployed model and the largest output difference.
+std::pair<std::unique_ptr<Module>, double> exportAndVerify(const Experiment& e, Module& student, const Tensor& images) {
+  const std::string path = e.outputDir + "/vbd.safetensors";
+  const std::map<std::string, Tensor> exported = exportVbd(student);
+  saveSafetensors(path, exported, {{kVbdExportKey, nlohmann::json{{"config", e.resolved}, {"teacher", teacherRecord(e.model.weights, path)}}.dump()}});
+  auto deployed = foldedTeacherCopy(e);
+  loadVbdExport(*deployed, exported, path);
+  deployed->eval();
+  student.eval();
+  NoGradGuard noGrad;
+  const Tensor a = student(Variable(images)).tensor(), b = (*deployed)(Variable(images)).tensor();
+  return {std::move(deployed), compare(b, a).maxAbsDiff};
+}
+
 }  // namespace
 
 nlohmann::json runVbd(const Experiment& e) {
   const VbdConfig& v = *e.vbd;
   const auto start = Clock::now();
-  const std::string dir = e.outputDir;
   auto teacher = createModel(e.model.arch, e.model.options);
   loadModel(e.model.weights, *teacher);
   teacher->eval();
   auto student = foldedTeacherCopy(e);
+  auto evalSet = makeDataset(e, false, e.data.evalTransforms);
+  Random random(0);
+  const Shape imageShape = evalSet->get(0, random).image.shape();
 
   VbdData data = vbdData(e);
   DataLoader loader(*data.views, {v.batchSize, true, true, v.seed, 2, -1});
-  std::vector<Tensor> calibration;
-  {
-    loader.startEpoch(0);
-    calibration.push_back(loader.next()->images);
-  }
-  installVbd(*student, calibration, {v.initialBits, v.edgeBits});
-  {
-    NoGradGuard noGrad;
-    (*student)(Variable(calibration[0]));  // records the input shapes the size term counts
-  }
-  const std::vector<VbdTensor> tensors = vbdTensors(*student);
+  loader.startEpoch(0);
+  const Tensor calibration = loader.next()->images;  // the first batch of views sets the initial exponents
+  installVbd(*student, {calibration}, v.start);
+  const std::vector<VbdTensor> tensors = vbdTensors(*student, imageShape);
   std::cerr << e.name << ": VBD on " << data.views->describe() << ", " << tensors.size() << " quantized tensors, gamma " << v.gamma << "\n";
 
-  auto evalSet = makeDataset(e, false, e.data.evalTransforms);
-  DataLoader evalLoader(*evalSet, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval});
-  std::ofstream metrics(dir + "/metrics.jsonl", std::ios::trunc);
-
-  std::vector<Variable> bitDepths, exponents, offsets, weights;
-  for (const VbdTensor& t : tensors) {
-    bitDepths.push_back(t.quantizer->bits);
-    exponents.push_back(t.quantizer->exponent);
-    offsets.push_back(t.quantizer->offset);
-  }
-  for (auto& [name, layer] : weightedLayers(*student)) {
-    weights.push_back(layer->weight);
-    if (layer->bias.defined()) weights.push_back(layer->bias);
-  }
-
-  int64_t globalStep = 0, epoch = 0;
-  auto nextBatch = [&]() {
-    auto batch = loader.next();
-    if (!batch) {
-      loader.startEpoch(++epoch);
-      batch = loader.next();
-    }
-    return batch->images;
-  };
-
-  // One stage: Adam per parameter kind (B slowest), early stopping on the held-out images when asked.
-  auto stage = [&](const std::string& label, int64_t steps, bool trainBits, bool trainWeights, bool earlyStop) {
-    for (Variable& w : weights) w.setRequiresGrad(trainWeights);
-    std::vector<std::unique_ptr<Optimizer>> optimizers;
-    if (trainBits) optimizers.push_back(std::make_unique<Adam>(bitDepths, AdamOptions{v.lrBits}));
-    optimizers.push_back(std::make_unique<Adam>(exponents, AdamOptions{v.lrExponent}));
-    optimizers.push_back(std::make_unique<Adam>(offsets, AdamOptions{v.lrOffset}));
-    if (trainWeights) optimizers.push_back(std::make_unique<Adam>(weights, AdamOptions{v.lrWeights}));
-    double best = INFINITY;
-    std::map<std::string, Tensor> bestState;
-    int64_t sinceBest = 0;
-    Progress bar(0, 1, steps, v.batchSize, "bits");
-    double errorSum = 0;
-    for (int64_t step = 0; step < steps; ++step, ++globalStep) {
-      const Tensor images = nextBatch();
-      Tensor target;
-      {
-        NoGradGuard noGrad;
-        target = (*teacher)(Variable(images)).tensor().plain();
-      }
-      for (auto& o : optimizers) o->zeroGrad();
-      const Variable error = l1Loss((*student)(Variable(images)), target);
-      const Variable size = averageBits(tensors, v.weightsOnly);
-      Variable loss = add(error, scale(size, v.gamma));
-      loss.backward();
-      for (auto& o : optimizers) o->step();
-      errorSum += error.tensor().itemAsDouble();
-      bar.update(step, errorSum / static_cast<double>(step + 1), size.tensor().itemAsDouble());
-      if ((step + 1) % v.evalEverySteps == 0 || step + 1 == steps) {
-        const double held = holdoutError(*student, *teacher, data.holdout);
-        metrics << nlohmann::json{{"stage", label}, {"step", globalStep + 1}, {"train_error", errorSum / static_cast<double>(step + 1)},
-                                  {"holdout_error", held}, {"average_bits", size.tensor().itemAsDouble()}}.dump()
-                << "\n" << std::flush;
-        if (earlyStop && !data.holdout.empty()) {
-          if (held < best) {
-            best = held;
-            bestState = snapshot(*student);
-            sinceBest = 0;
-          } else if (++sinceBest >= v.patience) {
-            break;
-          }
-        }
-      }
-    }
-    bar.finish();
-    if (!bestState.empty()) student->loadStateDict(bestState, "best held-out state");
-    const nlohmann::json b = bitReport(tensors);
-    std::cerr << label << ": average " << b["average_bits"].get<double>() << " bits (weights " << b["average_weight_bits"].get<double>()
-              << ", activations " << b["average_activation_bits"].get<double>() << ")\n";
-  };
-
-  stage("per-tensor", v.tensorSteps, true, false, false);
+  VbdStages stages(v, *student, *teacher, tensors, loader, data.holdout, e.outputDir + "/metrics.jsonl");
+  stages.run({"per-tensor", v.tensorSteps, true, false, false});
   for (auto& [name, layer] : weightedLayers(*student))
     dynamic_cast<VbdQuantizer*>(layer->weightQuantizer())->splitPerChannel(layer->weight.shape()[0]);
-  stage("per-channel", v.channelSteps, true, false, false);
+  stages.run({"per-channel", v.channelSteps, true, false, false});
   for (const VbdTensor& t : tensors) t.quantizer->ceilAndFreezeBits();
-  stage("bits frozen", v.finalSteps, false, true, true);
+  stages.run({"bits frozen", v.finalSteps, false, true, true});
 
-  // Export, and the exported model against the training graph (with the same rounded E and alpha).
-  const std::map<std::string, Tensor> exported = exportVbd(*student);
-  saveSafetensors(dir + "/vbd.safetensors", exported, {{kVbdExportKey, nlohmann::json{{"config", e.resolved}}.dump()}});
-  auto deployed = foldedTeacherCopy(e);
-  loadVbdExport(*deployed, exported, dir + "/vbd.safetensors");
-  deployed->eval();
-  student->eval();
-  double exportDifference = 0;
-  {
-    NoGradGuard noGrad;
-    const Tensor a = (*student)(Variable(calibration[0])).tensor(), b = (*deployed)(Variable(calibration[0])).tensor();
-    exportDifference = compare(b, a).maxAbsDiff;
-  }
-
+  const auto [deployed, exportDifference] = exportAndVerify(e, *student, calibration);
   const nlohmann::json bits = bitReport(tensors);
-  writeBitsTable(dir + "/bits.md", e.name, bits);
-  Random random(0);
-  const Shape imageShape = evalSet->get(0, random).image.shape();
+  writeBitsTable(e.outputDir + "/bits.md", e.name, bits);
+  DataLoader evalLoader(*evalSet, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval});
   const nlohmann::json measures = measureModel(*deployed, teacher.get(), evalLoader, imageShape);
-  nlohmann::json summary = {{"name", e.name},
-                            {"kind", "vbd"},
-                            {"gamma", v.gamma},
-                            {"images", v.images},
-                            {"final_top1", measures["top1"]},
-                            {"final_top5", measures["top5"]},
-                            {"teacher_top1", measures["teacher_top1"]},
-                            {"drop", measures["drop"]},
-                            {"agreement", measures["agreement"]},
-                            {"logit_l1", measures["logit_l1"]},
-                            {"bits", bits},
-                            {"export_max_abs_difference", exportDifference},
-                            {"wall_seconds", seconds(start)}};
-  writeFileAtomically(dir + "/summary.json", summary.dump(2) + "\n");
+  nlohmann::json summary = {{"name", e.name}, {"kind", "vbd"}, {"gamma", v.gamma}, {"images", v.images}, {"bits", bits},
+                            {"export_max_abs_difference", exportDifference}, {"wall_seconds", seconds(start)}};
+  for (const char* key : {"teacher_top1", "drop", "agreement", "logit_l1"}) summary[key] = measures[key];
+  summary["final_top1"] = measures["top1"];
+  summary["final_top5"] = measures["top5"];
+  writeFileAtomically(e.outputDir + "/summary.json", summary.dump(2) + "\n");
   std::cerr << "VBD: top-1 " << measures["top1"].get<double>() << "% (FP32 " << measures["teacher_top1"].get<double>() << "%) at "
             << bits["average_bits"].get<double>() << " bits on average; exported model within " << exportDifference
             << " of the training graph; " << formatDuration(seconds(start)) << "\n";

@@ -49,4 +49,9 @@ Variable AlexNet::forward(const Variable& x) {
   return classifier_->forward(flatten(adaptiveAvgPool2d(features_->forward(x), 6, 6)));
 }
 
+Shape AlexNet::inferShape(const Shape& input, LayerInputShapes& layerInputs) const {
+  const Shape features = features_->inferShape(input, layerInputs);
+  return classifier_->inferShape(Shape{features[0], features[1] * 6 * 6}, layerInputs);
+}
+
 }  // namespace fgq

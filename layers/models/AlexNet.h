@@ -9,6 +9,7 @@ class AlexNet : public Module {
  public:
   explicit AlexNet(const ModelOptions& options);
   Variable forward(const Variable& x) override;
+  Shape inferShape(const Shape& input, LayerInputShapes& layerInputs) const override;
 
  private:
   std::shared_ptr<Sequential> features_, classifier_;

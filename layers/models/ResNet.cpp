@@ -40,6 +40,22 @@ Variable BasicBlock::forward(const Variable& x) {
   return relu(add(out, downsample_ ? downsample_->forward(x) : x));
 }
 
+namespace {
+
+// The residual sum needs the main path and the shortcut to agree, as add() checks in forward.
+Shape residualShape(const Shape& main, const Shape& input, const Sequential* downsample, Module::LayerInputShapes& layerInputs) {
+  const Shape shortcut = downsample ? downsample->inferShape(input, layerInputs) : input;
+  FGQ_CHECK(main == shortcut, "residual block: main path " << main.str() << " and shortcut " << shortcut.str() << " differ");
+  return main;
+}
+
+}  // namespace
+
+Shape BasicBlock::inferShape(const Shape& input, LayerInputShapes& layerInputs) const {
+  const Shape main = conv2_->inferShape(conv1_->inferShape(input, layerInputs), layerInputs);
+  return residualShape(main, input, downsample_.get(), layerInputs);
+}
+
 Bottleneck::Bottleneck(int64_t in, int64_t channels, int64_t stride, Random& random) {
   const int64_t out = channels * kExpansion;
   conv1_ = registerModule("conv1", makeConv(in, channels, 1, 1, random));
@@ -56,6 +72,11 @@ Variable Bottleneck::forward(const Variable& x) {
   out = relu(bn2_->forward(conv2_->forward(out)));
   out = bn3_->forward(conv3_->forward(out));
   return relu(add(out, downsample_ ? downsample_->forward(x) : x));
+}
+
+Shape Bottleneck::inferShape(const Shape& input, LayerInputShapes& layerInputs) const {
+  const Shape main = conv3_->inferShape(conv2_->inferShape(conv1_->inferShape(input, layerInputs), layerInputs), layerInputs);
+  return residualShape(main, input, downsample_.get(), layerInputs);
 }
 
 ResNet::ResNet(const ResNetSpec& spec, const ModelOptions& o) {
@@ -92,6 +113,13 @@ Variable ResNet::forward(const Variable& x) {
   if (maxpool_) out = maxpool_->forward(out);
   for (auto& stage : stages_) out = stage->forward(out);
   return fc_->forward(flatten(adaptiveAvgPool2d(out, 1, 1)));
+}
+
+Shape ResNet::inferShape(const Shape& input, LayerInputShapes& layerInputs) const {
+  Shape out = conv1_->inferShape(input, layerInputs);
+  if (maxpool_) out = maxpool_->inferShape(out, layerInputs);
+  for (const auto& stage : stages_) out = stage->inferShape(out, layerInputs);
+  return fc_->inferShape(Shape{out[0], out[1]}, layerInputs);
 }
 
 }  // namespace fgq

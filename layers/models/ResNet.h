@@ -10,6 +10,7 @@ class BasicBlock : public Module {
   static constexpr int64_t kExpansion = 1;
   BasicBlock(int64_t inChannels, int64_t channels, int64_t stride, Random& random);
   Variable forward(const Variable& x) override;
+  Shape inferShape(const Shape& input, LayerInputShapes& layerInputs) const override;
 
  private:
   std::shared_ptr<Conv2d> conv1_, conv2_;
@@ -22,6 +23,7 @@ class Bottleneck : public Module {
   static constexpr int64_t kExpansion = 4;
   Bottleneck(int64_t inChannels, int64_t channels, int64_t stride, Random& random);
   Variable forward(const Variable& x) override;
+  Shape inferShape(const Shape& input, LayerInputShapes& layerInputs) const override;
 
  private:
   std::shared_ptr<Conv2d> conv1_, conv2_, conv3_;
@@ -40,6 +42,7 @@ class ResNet : public Module {
  public:
   ResNet(const ResNetSpec& spec, const ModelOptions& options);
   Variable forward(const Variable& x) override;
+  Shape inferShape(const Shape& input, LayerInputShapes& layerInputs) const override;
 
  private:
   std::shared_ptr<Conv2d> conv1_;

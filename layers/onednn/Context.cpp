@@ -2,11 +2,10 @@
 
 #include <atomic>
 
-#include "layers/onednn/OnednnLayout.h"
-
 namespace fgq::onednn {
 namespace {
 std::atomic<int64_t> gPrimitivesCreated{0};
+}  // namespace
 
 memory::data_type dataType(DType dtype) {
   switch (dtype) {
@@ -18,7 +17,17 @@ memory::data_type dataType(DType dtype) {
   }
   throw Error("oneDNN has no " + dtypeName(dtype) + " data type");
 }
-}  // namespace
+
+DType tensorDtype(memory::data_type type) {
+  switch (type) {
+    case memory::data_type::f32: return DType::kF32;
+    case memory::data_type::s8: return DType::kS8;
+    case memory::data_type::u8: return DType::kU8;
+    case memory::data_type::s32: return DType::kS32;
+    default: break;
+  }
+  throw Error("fgq has no tensor type for oneDNN data type " + std::to_string(static_cast<int>(type)));
+}
 
 dnnl::engine& engine() {
   static dnnl::engine e(dnnl::engine::kind::cpu, 0);
@@ -57,32 +66,6 @@ memory::desc plainDesc(const Shape& shape, DType dtype) {
                                              memory::format_tag::abcd, memory::format_tag::abcde};
   FGQ_CHECK(shape.rank() >= 1 && shape.rank() <= 5, "oneDNN tensors have rank 1 to 5, found " << shape.str());
   return memory::desc(memory::dims(shape.dims().begin(), shape.dims().end()), dataType(dtype), kTags[shape.rank() - 1]);
-}
-
-memory::desc descOf(const Tensor& t) {
-  if (t.isPlain()) return plainDesc(t.shape(), t.dtype());
-  const auto* layout = dynamic_cast<const OnednnLayout*>(t.layout().get());
-  FGQ_CHECK(layout, "tensor layout " << t.layout()->str() << " is not a oneDNN layout");
-  return layout->desc();
-}
-
-memory memoryOf(const Tensor& t) { return memory(descOf(t), engine(), t.raw()); }
-
-Tensor emptyLike(const Shape& shape, const memory::desc& desc) {
-  const DType dtype = desc.data_type() == memory::data_type::f32 ? DType::kF32
-                      : desc.data_type() == memory::data_type::s8 ? DType::kS8
-                      : desc.data_type() == memory::data_type::u8 ? DType::kU8
-                                                                  : DType::kS32;
-  if (desc == plainDesc(shape, dtype)) return Tensor::empty(shape, dtype);
-  return Tensor::withLayout(shape, dtype, layoutFor(desc, shape, dtype));
-}
-
-Tensor toDesc(const Tensor& t, const memory::desc& desc) {
-  const memory::desc current = descOf(t);
-  if (current == desc) return t;
-  Tensor out = emptyLike(t.shape(), desc);
-  reorder(current, t.raw(), desc, out.raw());
-  return out;
 }
 
 void execute(const dnnl::primitive& primitive, const memory::desc& scratchpad, std::unordered_map<int, memory> args) {

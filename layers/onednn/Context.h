@@ -1,7 +1,8 @@
 #pragma once
-// The oneDNN seam: one CPU engine and one stream for the process, tensors seen as oneDNN memory, and
-// reorders between layouts. Every primitive fgq creates goes through createPrimitive(), which counts
-// them, so tests can prove that a repeated training step creates none.
+// The oneDNN seam: one CPU engine and one stream for the process, descriptors of plain shapes, and
+// running primitives. Every primitive fgq creates goes through createPrimitive(), which counts them, so
+// tests can prove that a repeated training step creates none. Tensors as oneDNN memory, in any layout,
+// are TensorMemory.h's.
 #include <dnnl.hpp>
 #include <unordered_map>
 
@@ -31,15 +32,11 @@ Primitive createPrimitive(const PrimitiveDesc& pd) {
 
 // A string that identifies a descriptor (data type, dims, blocking), for cache keys.
 std::string descKey(const memory::desc& desc);
+// fgq's dtype for a oneDNN data type and back; throws for one the other side lacks.
+memory::data_type dataType(DType dtype);
+DType tensorDtype(memory::data_type type);
 // The plain row-major descriptor of a shape (a, ab, abc, abcd, abcde).
 memory::desc plainDesc(const Shape& shape, DType dtype = DType::kF32);
-// The descriptor of a tensor's storage: its oneDNN layout, or plain.
-memory::desc descOf(const Tensor& t);
-memory memoryOf(const Tensor& t);  // wraps the tensor's storage; no copy
-// A tensor with storage for `desc`, plain when `desc` is the plain layout of `shape`.
-Tensor emptyLike(const Shape& shape, const memory::desc& desc);
-// `t` itself when its storage already has layout `desc`, else a reordered copy (cached reorder).
-Tensor toDesc(const Tensor& t, const memory::desc& desc);
 // Runs a primitive on the stream with a scratchpad from the caching allocator when it needs one.
 void execute(const dnnl::primitive& primitive, const memory::desc& scratchpad, std::unordered_map<int, memory> args);
 

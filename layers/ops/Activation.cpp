@@ -1,7 +1,7 @@
 // relu on the oneDNN eltwise primitive, and dropout.
 #include "autograd/Functions.h"
 #include "core/Random.h"
-#include "layers/onednn/Context.h"
+#include "layers/onednn/TensorMemory.h"
 #include "layers/onednn/PrimitiveCache.h"
 #include "layers/ops/Ops.h"
 #include "layers/reference/Dispatch.h"
@@ -47,13 +47,13 @@ Variable relu(const Variable& x) {
   const Tensor src = x.tensor();
   const memory::desc data = onednn::descOf(src);
   const ReluPrimitives& r = reluPrimitives(data, withBackward);
-  Tensor dst = onednn::emptyLike(x.shape(), data);
+  Tensor dst = onednn::emptyForDesc(x.shape(), data);
   onednn::execute(r.forward, r.forwardPd.scratchpad_desc(),
                   {{DNNL_ARG_SRC, onednn::memoryOf(src)}, {DNNL_ARG_DST, onednn::memoryOf(dst)}});
   if (!withBackward) return Variable(dst);
   return Variable(dst, {x}, [&r, src, data](std::vector<Variable>& in, const Tensor& gy) {
     const Tensor diffDst = onednn::toDesc(gy, data);
-    Tensor diffSrc = onednn::emptyLike(in[0].shape(), data);
+    Tensor diffSrc = onednn::emptyForDesc(in[0].shape(), data);
     onednn::execute(r.backward, r.backwardPd.scratchpad_desc(),
                     {{DNNL_ARG_SRC, onednn::memoryOf(src)},
                      {DNNL_ARG_DIFF_DST, onednn::memoryOf(diffDst)},

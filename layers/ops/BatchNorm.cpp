@@ -1,5 +1,5 @@
 // batchNorm2d on oneDNN batch-normalization primitives, in whatever layout the input arrives in.
-#include "layers/onednn/Context.h"
+#include "layers/onednn/TensorMemory.h"
 #include "layers/onednn/PrimitiveCache.h"
 #include "layers/ops/Ops.h"
 #include "layers/reference/Dispatch.h"
@@ -86,7 +86,7 @@ Variable batchNorm2d(const Variable& x, const Variable& gamma, const Variable& b
   const Tensor src = x.tensor();
   const memory::desc data = onednn::descOf(src);
   const BatchNormPrimitives& b = batchNormPrimitives(data, state.eps, training, withBackward);
-  Tensor dst = onednn::emptyLike(xs, data);
+  Tensor dst = onednn::emptyForDesc(xs, data);
   Tensor mean = training ? Tensor::empty(channels) : state.runningMean.clone();
   Tensor variance = training ? Tensor::empty(channels) : state.runningVar.clone();
   onednn::execute(b.forward, b.forwardPd.scratchpad_desc(),
@@ -101,7 +101,7 @@ Variable batchNorm2d(const Variable& x, const Variable& gamma, const Variable& b
 
   return Variable(dst, {x, gamma, beta}, [&b, src, mean, variance, data](std::vector<Variable>& in, const Tensor& gy) {
     const Tensor diffDst = onednn::toDesc(gy, data);
-    Tensor diffSrc = onednn::emptyLike(in[0].shape(), data);
+    Tensor diffSrc = onednn::emptyForDesc(in[0].shape(), data);
     Tensor diffScale = Tensor::empty(in[1].shape()), diffShift = Tensor::empty(in[2].shape());
     onednn::execute(b.backward, b.backwardPd.scratchpad_desc(),
                     {{DNNL_ARG_SRC, onednn::memoryOf(src)},

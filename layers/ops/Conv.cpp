@@ -1,5 +1,5 @@
 // conv2d on oneDNN convolution primitives (forward, backward data, backward weights).
-#include "layers/onednn/Context.h"
+#include "layers/onednn/TensorMemory.h"
 #include "layers/onednn/Descs.h"
 #include "layers/onednn/PrimitiveCache.h"
 #include "layers/ops/Ops.h"

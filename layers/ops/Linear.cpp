@@ -1,5 +1,5 @@
 // linear on oneDNN inner-product primitives (forward, backward data, backward weights).
-#include "layers/onednn/Context.h"
+#include "layers/onednn/TensorMemory.h"
 #include "layers/onednn/Descs.h"
 #include "layers/onednn/PrimitiveCache.h"
 #include "layers/ops/Ops.h"

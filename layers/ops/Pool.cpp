@@ -1,5 +1,5 @@
 // Max and average pooling on oneDNN pooling primitives, in whatever layout the input arrives in.
-#include "layers/onednn/Context.h"
+#include "layers/onednn/TensorMemory.h"
 #include "layers/onednn/Descs.h"
 #include "layers/onednn/PrimitiveCache.h"
 #include "layers/ops/Ops.h"
@@ -53,7 +53,7 @@ Variable pool(const Variable& x, reference::PoolKind kind, const Pool2dParams& p
   const Tensor& src = x.tensor();
   const memory::desc srcDesc = onednn::descOf(src);
   const PoolPrimitives& pp = poolPrimitives(srcDesc, ys, kind, p, withBackward);
-  Tensor dst = onednn::emptyLike(ys, pp.forwardPd.dst_desc());
+  Tensor dst = onednn::emptyForDesc(ys, pp.forwardPd.dst_desc());
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, onednn::memoryOf(src)}, {DNNL_ARG_DST, onednn::memoryOf(dst)}};
   const memory::desc workspaceDesc = pp.forwardPd.workspace_desc();
   auto workspace = std::make_shared<Storage>(workspaceDesc.get_size());  // max pooling's argmax, for backward
@@ -63,7 +63,7 @@ Variable pool(const Variable& x, reference::PoolKind kind, const Pool2dParams& p
 
   return Variable(dst, {x}, [&pp, srcDesc, workspace](std::vector<Variable>& in, const Tensor& gy) {
     const Tensor diffDst = onednn::toDesc(gy, pp.backwardPd.diff_dst_desc());
-    Tensor diffSrc = onednn::emptyLike(in[0].shape(), pp.backwardPd.diff_src_desc());
+    Tensor diffSrc = onednn::emptyForDesc(in[0].shape(), pp.backwardPd.diff_src_desc());
     std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, onednn::memoryOf(diffDst)},
                                          {DNNL_ARG_DIFF_SRC, onednn::memoryOf(diffSrc)}};
     const memory::desc workspaceDesc = pp.backwardPd.workspace_desc();

@@ -4,7 +4,7 @@
 // forward one. `Primitives` has forwardPd, forward, backwardDataPd, backwardData, backwardWeightsPd and
 // backwardWeights members.
 #include "autograd/Variable.h"
-#include "layers/onednn/Context.h"
+#include "layers/onednn/TensorMemory.h"
 
 namespace fgq::detail {
 
@@ -16,7 +16,7 @@ Tensor weightedForward(const Primitives& p, const Tensor& x, const Tensor& weigh
   using dnnl::memory;
   src = onednn::toDesc(x, p.forwardPd.src_desc());
   weights = onednn::toDesc(weightsIn, p.forwardPd.weights_desc());
-  Tensor dst = onednn::emptyLike(ys, p.forwardPd.dst_desc());
+  Tensor dst = onednn::emptyForDesc(ys, p.forwardPd.dst_desc());
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, onednn::memoryOf(src)},
                                        {DNNL_ARG_WEIGHTS, onednn::memoryOf(weights)},
                                        {DNNL_ARG_DST, onednn::memoryOf(dst)}};
@@ -35,7 +35,7 @@ void weightedBackward(const Primitives& p, const Tensor& src, const Tensor& weig
     const auto& pd = p.backwardDataPd;
     const Tensor diffDst = onednn::toDesc(gy, pd.diff_dst_desc());
     const Tensor w = onednn::toDesc(weights, pd.weights_desc());
-    Tensor diffSrc = onednn::emptyLike(in[0].shape(), pd.diff_src_desc());
+    Tensor diffSrc = onednn::emptyForDesc(in[0].shape(), pd.diff_src_desc());
     onednn::execute(p.backwardData, pd.scratchpad_desc(),
                     {{DNNL_ARG_DIFF_DST, onednn::memoryOf(diffDst)},
                      {DNNL_ARG_WEIGHTS, onednn::memoryOf(w)},
@@ -47,13 +47,13 @@ void weightedBackward(const Primitives& p, const Tensor& src, const Tensor& weig
   const auto& pd = p.backwardWeightsPd;
   const Tensor diffDst = onednn::toDesc(gy, pd.diff_dst_desc());
   const Tensor s = onednn::toDesc(src, pd.src_desc());
-  Tensor diffWeights = onednn::emptyLike(onednnWeightShape, pd.diff_weights_desc());
+  Tensor diffWeights = onednn::emptyForDesc(onednnWeightShape, pd.diff_weights_desc());
   std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, onednn::memoryOf(diffDst)},
                                        {DNNL_ARG_SRC, onednn::memoryOf(s)},
                                        {DNNL_ARG_DIFF_WEIGHTS, onednn::memoryOf(diffWeights)}};
   Tensor diffBias;
   if (in[2].defined()) {
-    diffBias = onednn::emptyLike(in[2].shape(), pd.diff_bias_desc());
+    diffBias = onednn::emptyForDesc(in[2].shape(), pd.diff_bias_desc());
     args[DNNL_ARG_DIFF_BIAS] = onednn::memoryOf(diffBias);
   }
   onednn::execute(p.backwardWeights, pd.scratchpad_desc(), args);

@@ -1,0 +1,27 @@
+#pragma once
+// The data sets an experiment reads, built from its config: the training or evaluation split, and
+// unlabeled image folders (calibration, fine-tuning or VBD images), plus seeded samples of a few images.
+#include <memory>
+#include <vector>
+
+#include "data/Dataset.h"
+#include "train/ExperimentConfig.h"
+
+namespace fgq {
+
+// The training or evaluation split, with the given transforms; without labels, none are read (-1).
+// A labelled image folder must name as many classes as the model has outputs.
+std::unique_ptr<Dataset> makeDataset(const Experiment& e, bool trainSplit, const TransformOptions& transforms,
+                                     bool withLabels = true);
+
+// An unlabeled image folder read as the experiment's model expects them (its input channels), with
+// the given transforms.
+std::unique_ptr<Dataset> makeUnlabeledFolder(const Experiment& e, const std::string& folder, const TransformOptions& transforms);
+
+// `count` images of `dataset` drawn by `seed` (all of them if it has fewer), in batches of `batchSize`.
+std::vector<Tensor> sampleBatches(Dataset& dataset, int64_t count, int64_t batchSize, uint64_t seed);
+
+// Images `first` to `first + count - 1` of `dataset`, as one batch [count, C, H, W].
+Tensor imagesOf(Dataset& dataset, int64_t first, int64_t count);
+
+}  // namespace fgq
