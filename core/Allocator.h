@@ -1,7 +1,8 @@
 #pragma once
-// A caching allocator for tensor storage. Fresh pages cost ~14 us per 4 KiB on this machine (they are
-// faulted in from the host), so freed blocks are kept in size classes and handed out again: after the
-// first training step, a step of the same shapes maps no new memory. Thread-safe.
+// A caching allocator for tensor storage. Freed blocks are kept in size classes and handed out again,
+// so that after the first training step a step of the same shapes maps no new memory: on machines
+// that fault fresh pages in from a host, a fresh page costs far more than the arithmetic on it
+// (docs/engine.md has the measurement). Thread-safe.
 #include <cstddef>
 #include <cstdint>
 

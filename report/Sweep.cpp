@@ -7,6 +7,7 @@
 
 #include "core/AtomicFile.h"
 #include "core/FileHash.h"
+#include "report/CodeVersion.h"
 #include "report/ReportWriter.h"
 #include "train/Trainer.h"
 
@@ -156,7 +157,7 @@ nlohmann::json runSweep(const std::string& sweepPath, const SweepOptions& option
     }
     nlohmann::json keyed = e.resolved;
     keyed["output"].erase("dir");
-    const std::string key = hex64(fnv1a64(keyed.dump() + teacherHash));
+    const std::string key = hex64(fnv1a64(keyed.dump() + teacherHash + options.codeFingerprint));
     const std::string cacheFile = (fs::path(outputDir) / "cache" / (key + ".json")).string();
     const std::string modelFile = pointDir + (e.vbd ? "/vbd.safetensors" : "/quantized.safetensors");
     nlohmann::json summary;
@@ -174,6 +175,8 @@ nlohmann::json runSweep(const std::string& sweepPath, const SweepOptions& option
   const nlohmann::json results = {{"name", name},
                                   {"command", options.command},
                                   {"base_config", base},
+                                  {"commit", sourceCommit()},
+                                  {"code_fingerprint", options.codeFingerprint},
                                   {"teacher", {{"file", baseExperiment.model.weights}, {"top1", rows[0]["teacher_top1"]}}},
                                   {"rows", rows}};
   writeReport(outputDir, results);

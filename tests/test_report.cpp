@@ -89,6 +89,22 @@ TEST_CASE("a sweep's CSV numbers equal fgq-eval's for the same converted file, a
   CHECK(fs::last_write_time(row["model_file"].get<std::string>()) != written);
 }
 
+TEST_CASE("a sweep recomputes the points cached by other code, and records the code and commit") {
+  TinySweep s;
+  SweepOptions older;
+  older.codeFingerprint = "older code";
+  const nlohmann::json first = runSweep(s.sweepPath, older);
+  CHECK(first["code_fingerprint"] == "older code");
+  const std::string modelFile = first["rows"][0]["model_file"];
+  const auto written = fs::last_write_time(modelFile);
+  const nlohmann::json current = runSweep(s.sweepPath, {});
+  CHECK(current["code_fingerprint"] == codeFingerprint());
+  CHECK(std::string(codeFingerprint()).size() == 64);
+  CHECK(current["commit"].get<std::string>() != "");
+  CHECK(current["rows"][0]["cache_key"] != first["rows"][0]["cache_key"]);
+  CHECK(fs::last_write_time(modelFile) != written);  // computed again, not republished
+}
+
 TEST_CASE("bad sweeps: no group sizes, a missing teacher, an unwritable output directory") {
   TinySweep s;
   CHECK(errorOf([&] { runSweep(s.sweepPath, {{"group_sizes=[]"}, {}, ""}); }).find("sweep.json: group_sizes: needs at least one group size") !=

@@ -1,6 +1,7 @@
 #pragma once
 // Top-1 / Top-5 accuracy and mean cross-entropy of a model over every batch a loader yields (eval
-// mode, no gradients). Top-5 is reported only for more than 5 classes.
+// mode, no gradients). Top-5 counts the label among the five highest scores, so it is 100% for five
+// classes or fewer; a tie with the label's score counts against it, in both.
 #include "data/DataLoader.h"
 #include "layers/Module.h"
 
