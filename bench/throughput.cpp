@@ -5,7 +5,7 @@
 //              forward with ternary weights re-solved from the shadow weights, L1 to the teacher's
 //              logits, backward through the straight-through estimators, Adam step
 // Median over N steps after two warm-up steps; fgq's page faults per timed step.
-//   bench/throughput [--steps N] [--only MODE] [--no-torch]
+//   bench/throughput [--steps N] [--only MODE | MODEL/MODE] [--no-torch]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
     } else if (!std::strcmp(argv[i], "--no-torch")) {
       withTorch = false;
     } else {
-      std::cerr << "usage: throughput [--steps N] [--only train|inference|finetune] [--no-torch]\n";
+      std::cerr << "usage: throughput [--steps N] [--only MODE | MODEL/MODE] [--no-torch]\n";
       return 2;
     }
   }
@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
                         {"resnet50", "finetune", 32, 3, 224, 1000}};
   std::printf("%-10s %-10s %-14s %10s %12s %12s %8s\n", "model", "mode", "shape", "fgq faults", "fgq img/s", "torch img/s", "ratio");
   for (const Case& c : cases) {
-    if (!only.empty() && c.mode != only) continue;
+    if (!only.empty() && c.mode != only && c.model + "/" + c.mode != only) continue;
     try {
       const Timing ours = fgqThroughput(c, steps);
       const double theirs = withTorch ? torchImagesPerSecond(c, steps, FGQ_BENCH_DIR) : -1;

@@ -13,6 +13,7 @@
 #include "quant/FakeQuantize.h"
 #include "quant/Fgq.h"
 #include "quant/QuantizedModelFile.h"
+#include "quant/WeightEncoders.h"
 #include "train/BatchNormReestimation.h"
 
 using namespace fgq;
@@ -142,6 +143,91 @@ TEST_CASE("keep_layers patterns: names, globs, @first/@last, and a pattern that 
   CHECK(matchLayers(*model, {"@first", "@last"}) == std::vector<std::string>{"conv1", "fc"});
   CHECK(matchLayers(*model, {"layer3.*.conv1"}).size() == 3);
   CHECK_THROWS_WITH_AS(matchLayers(*model, {"layer4.*"}), doctest::Contains("keep_layers pattern 'layer4.*' matches no conv"), Error);
+}
+
+TEST_CASE("ternary fine-tuning's straight-through path: re-solved from the shadow weight each pass, identity gradient") {
+  WeightQuantizer quantizer(WeightFormatChoice{true, GroupSpec::parse("4"), TernarySolver::kExact});
+  Variable shadow(randomTensor({8, 8, 3, 3}, 40), true);
+  auto solved = [](const Tensor& w) { return ternarize(w, GroupSpec::parse("4"), TernarySolver::kExact).dequantize(); };
+  Variable first = quantizer(shadow);
+  CHECK(compare(first.tensor(), solved(shadow.tensor())).maxAbsDiff == 0);
+  const Tensor upstream = randomTensor(shadow.shape(), 41);
+  first.backward(upstream);
+  CHECK(compare(shadow.grad(), upstream).maxAbsDiff == 0);  // straight through, unscaled
+  addInPlace(shadow.tensor(), randomTensor(shadow.shape(), 42), 0.5);  // as an optimizer step would
+  const Variable second = quantizer(shadow);
+  CHECK(compare(second.tensor(), solved(shadow.tensor())).maxAbsDiff == 0);
+  CHECK(compare(second.tensor(), first.tensor()).maxAbsDiff > 0);
+  NoGradGuard noGrad;  // evaluation after training reads the moved shadow weight, not a stale solution
+  CHECK(compare(quantizer(shadow).tensor(), second.tensor()).maxAbsDiff == 0);
+}
+
+namespace {
+
+// Per channel of x [N, C, H, W]: the mean and the unbiased variance (what a running variance takes).
+std::pair<std::vector<double>, std::vector<double>> channelStatistics(const Tensor& xIn) {
+  const Tensor x = xIn.plain();
+  const int64_t n = x.dim(0), c = x.dim(1), hw = x.numel() / (n * c);
+  std::vector<double> mean(c, 0), var(c, 0);
+  for (int64_t i = 0; i < x.numel(); ++i) mean[(i / hw) % c] += x.data<float>()[i] / static_cast<double>(n * hw);
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    const double d = x.data<float>()[i] - mean[(i / hw) % c];
+    var[(i / hw) % c] += d * d / static_cast<double>(n * hw - 1);
+  }
+  return {mean, var};
+}
+
+// x normalized with its own batch statistics (biased variance), gamma 1 and beta 0: a batch norm in
+// training mode.
+Tensor normalizedByBatch(const Tensor& xIn, double eps) {
+  Tensor x = xIn.plain().clone();
+  const int64_t n = x.dim(0), c = x.dim(1), hw = x.numel() / (n * c);
+  auto [mean, var] = channelStatistics(x);
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    const int64_t ch = (i / hw) % c;
+    const double biased = var[ch] * static_cast<double>(n * hw - 1) / static_cast<double>(n * hw);
+    x.data<float>()[i] = static_cast<float>((x.data<float>()[i] - mean[ch]) / std::sqrt(biased + eps));
+  }
+  return x;
+}
+
+}  // namespace
+
+TEST_CASE("batch-norm re-estimation with quantizers installed: every batch norm's mean and variance") {
+  Random random(5);
+  Sequential model;
+  auto conv1 = std::make_shared<Conv2d>(Conv2dOptions{2, 8, 3, Conv2dParams{{1, 1}, {1, 1}}, false}, random);
+  auto conv2 = std::make_shared<Conv2d>(Conv2dOptions{8, 8, 3, Conv2dParams{{1, 1}, {1, 1}}, false}, random);
+  auto bn1 = std::make_shared<BatchNorm2d>(8), bn2 = std::make_shared<BatchNorm2d>(8);
+  for (auto m : std::vector<std::shared_ptr<Module>>{conv1, bn1, std::make_shared<ReLU>(), conv2, bn2}) model.append(m);
+  FgqOptions options;
+  options.keepLayers = {"0"};  // conv1 at int8, conv2 ternary
+  installFgq(model, options);
+  const auto batches = randomBatches(3, {4, 2, 6, 6}, 50);
+  calibrateActivations(model, batches, {});
+  reestimateBatchNorm(model, batches);
+  // The reference: each batch through the quantized convs, every batch norm normalizing by its batch.
+  std::vector<double> mean1(8, 0), var1(8, 0), mean2(8, 0), var2(8, 0);
+  NoGradGuard noGrad;
+  for (const Tensor& b : batches) {
+    const Tensor h1 = (*conv1)(Variable(b)).tensor();
+    const Tensor h2 = (*conv2)(relu(Variable(normalizedByBatch(h1, bn1->eps)))).tensor();
+    const auto [m1, v1] = channelStatistics(h1);
+    const auto [m2, v2] = channelStatistics(h2);
+    for (int c = 0; c < 8; ++c) {
+      mean1[c] += m1[c] / 3;
+      var1[c] += v1[c] / 3;
+      mean2[c] += m2[c] / 3;
+      var2[c] += v2[c] / 3;
+    }
+  }
+  for (int c = 0; c < 8; ++c) {
+    INFO("channel " << c);
+    CHECK(bn1->runningMean.data<float>()[c] == doctest::Approx(mean1[c]).epsilon(1e-4));
+    CHECK(bn1->runningVar.data<float>()[c] == doctest::Approx(var1[c]).epsilon(1e-4));
+    CHECK(bn2->runningMean.data<float>()[c] == doctest::Approx(mean2[c]).epsilon(1e-4));
+    CHECK(bn2->runningVar.data<float>()[c] == doctest::Approx(var2[c]).epsilon(1e-4));
+  }
 }
 
 TEST_CASE("batch-norm re-estimation sets running statistics to the average of the calibration batches") {

@@ -92,3 +92,49 @@ TEST_CASE("after the first training step, a step creates no primitive and maps n
   CHECK(onednn::primitivesCreated() == primitives);
   CHECK(Allocator::instance().stats().freshAllocations == fresh);
 }
+
+namespace {
+
+// Records the shape of what passes through it.
+struct ShapeRecorder : Module {
+  Shape seen;
+  Variable forward(const Variable& x) override {
+    seen = x.shape();
+    return x;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("shape inference gives every layer's input and the output a forward pass produces") {
+  struct Case {
+    std::string arch;
+    ModelOptions options;
+  };
+  for (const Case& c : {Case{"resnet20", {1, 10, 28, 0}}, Case{"resnet18", {3, 7, 64, 0}}, Case{"resnet50", {3, 5, 64, 0}},
+                        Case{"alexnet", {3, 4, 224, 0}}}) {
+    INFO(c.arch);
+    auto model = createModel(c.arch, c.options);
+    const Shape image{c.options.inChannels, c.options.inputSize, c.options.inputSize};
+    Module::LayerInputShapes inferred;
+    const Shape out = model->inferShape(Shape{2, image[0], image[1], image[2]}, inferred);
+    std::vector<std::pair<WeightedLayer*, std::shared_ptr<ShapeRecorder>>> recorders;
+    for (auto& [name, module] : model->namedModules())
+      if (auto* layer = dynamic_cast<WeightedLayer*>(module)) {
+        recorders.emplace_back(layer, std::make_shared<ShapeRecorder>());
+        layer->setInputQuantizer(recorders.back().second);
+      }
+    model->eval();
+    NoGradGuard noGrad;
+    CHECK(out == (*model)(Variable(Tensor::zeros(Shape{2, image[0], image[1], image[2]}))).shape());
+    CHECK(inferred.size() == recorders.size());
+    for (auto& [layer, recorder] : recorders) CHECK(inferred.at(layer) == recorder->seen);
+    CHECK(layerInputShapes(*model, image).at(recorders.front().first) == Shape{1, image[0], image[1], image[2]});
+  }
+}
+
+TEST_CASE("shape inference rejects an input a model cannot take") {
+  auto model = createModel("resnet20", {1, 10, 28, 0});
+  Module::LayerInputShapes inputs;
+  CHECK_THROWS_AS(model->inferShape(Shape{1, 3, 28, 28}, inputs), Error);  // three channels into a 1-channel stem
+}

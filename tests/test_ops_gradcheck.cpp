@@ -99,3 +99,9 @@ TEST_CASE("relu, add, dropout and cross-entropy backward match finite difference
   for (double smoothing : {0.0, 0.1})
     checkBothPrecisions([&](const std::vector<Variable>& v) { return crossEntropy(v[0], targets, smoothing); }, {{4, 5}});
 }
+
+TEST_CASE("the L1 distillation loss's backward matches finite differences") {
+  // Against zero the differences take both signs (none within the step of a kink); against 2, one sign.
+  for (double target : {0.0, 2.0})
+    checkBothPrecisions([&](const std::vector<Variable>& v) { return l1Loss(v[0], Tensor::full(v[0].shape(), target)); }, {{3, 10}});
+}

@@ -1,6 +1,7 @@
 // The experiment runner: strict configs, resume after a kill, and bad input named on one line.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +27,23 @@ void writeTinyDataset(const std::string& root) {
       const std::string dir = root + "/c" + std::to_string(c);
       fs::create_directories(dir);
       cv::Mat image(10, 10, CV_8UC1, cv::Scalar(c * 120 + i * 5));
+      cv::imwrite(dir + "/" + std::to_string(i) + ".png", image);
+    }
+}
+
+// Like writeTinyDataset, with texture: class 0 horizontal stripes, class 1 vertical, each image with its
+// own phase, contrast and noise (flat images give a teacher whose activations a few bits cannot hold).
+void writeTexturedDataset(const std::string& root) {
+  cv::RNG rng(7);
+  for (int c = 0; c < 2; ++c)
+    for (int i = 0; i < 20; ++i) {
+      const std::string dir = root + "/c" + std::to_string(c);
+      fs::create_directories(dir);
+      cv::Mat image(10, 10, CV_8UC1);
+      const double phase = rng.uniform(0.0, 6.28), contrast = rng.uniform(40.0, 100.0);
+      for (int y = 0; y < 10; ++y)
+        for (int x = 0; x < 10; ++x)
+          image.at<uint8_t>(y, x) = cv::saturate_cast<uint8_t>(128 + contrast * std::sin((c ? x : y) * 1.5 + phase) + rng.gaussian(12));
       cv::imwrite(dir + "/" + std::to_string(i) + ".png", image);
     }
 }
@@ -246,4 +264,57 @@ TEST_CASE("fgq-eval on a VBD export reproduces the run's numbers") {
   CHECK(eval["agreement"] == summary["agreement"]);
   CHECK(eval["logit_l1"] == summary["logit_l1"]);
   CHECK(eval["average_weight_bits"] == doctest::Approx(summary["bits"]["average_weight_bits"].get<double>()));
+}
+
+TEST_CASE("a VBD run lowers the average bit depth and keeps its logits near the teacher's") {
+  testing::TempDir dir;
+  writeTexturedDataset(dir / "data");
+  trainTinyTeacher(dir);
+  nlohmann::json c = compressionConfig(dir, "vbd");
+  c["vbd"] = {{"gamma", 0.1}, {"images", 4}, {"holdout_images", 4}, {"batch_size", 8}, {"lr", {{"bits", 0.05}}},
+              {"steps", {{"per_tensor", 60}, {"per_channel", 20}, {"final", 20}}}};
+  const nlohmann::json summary = runExperiment(parse(c), {});
+  const double bits = summary["bits"]["average_bits"], distance = summary["logit_l1"];
+  // The bound is relative to the size of the teacher's logits on the same images.
+  evaluateModelFile(dir / "teacher/model.safetensors", {dir / "teacher/config.json", {}, ""}, dir / "teacher_logits.safetensors");
+  const std::vector<float> logits = loadSafetensors(dir / "teacher_logits.safetensors").tensors.at("logits").toVector();
+  double teacherLogits = 0;
+  for (float v : logits) teacherLogits += std::abs(v) / static_cast<double>(logits.size());
+  MESSAGE("average bits " << bits << ", logit L1 " << distance << " (teacher's mean |logit| " << teacherLogits << "), agreement "
+                          << summary["agreement"].get<double>());
+  CHECK(bits < 7.0);  // every tensor starts at 8 bits or more
+  CHECK(distance < 0.25 * teacherLogits);
+  CHECK(summary["agreement"].get<double>() >= 90.0);
+  CHECK(summary["export_max_abs_difference"].get<double>() == 0);
+}
+
+TEST_CASE("a compressed model finds its teacher from any directory; a changed teacher is refused; --teacher overrides") {
+  testing::TempDir dir;
+  writeTinyDataset(dir / "data");
+  trainTinyTeacher(dir);
+  nlohmann::json c = compressionConfig(dir, "fgq");
+  c["model"]["weights"] = "teacher/model.safetensors";  // relative to where the conversion runs
+  c["output"]["dir"] = "fgq";
+  c["quantization"] = {{"calibration", {{"images", 8}}}};
+  const fs::path before = fs::current_path();
+  fs::current_path(dir.str());
+  const nlohmann::json summary = runExperiment(parse(c), {});
+  fs::create_directories(dir / "elsewhere");
+  fs::current_path(dir / "elsewhere");
+  const nlohmann::json eval = evaluateModelFile("../fgq/quantized.safetensors", {});
+  CHECK(eval["teacher_top1"] == summary["teacher_top1"]);
+  CHECK(eval["agreement"] == summary["agreement"]);
+  fs::current_path(before);
+  fs::copy_file(dir / "teacher/model.safetensors", dir / "teacher_copy.safetensors");
+  {
+    std::fstream f(dir / "teacher/model.safetensors", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-1, std::ios::end);
+    f.put('\x7f');  // one byte of the last weight
+  }
+  const std::string model = dir / "fgq/quantized.safetensors";
+  CHECK(errorOf([&] { evaluateModelFile(model, {}); }).find("has changed since the conversion") != std::string::npos);
+  const nlohmann::json overridden = evaluateModelFile(model, {"", {}, dir / "teacher_copy.safetensors"});
+  CHECK(overridden["teacher_top1"] == summary["teacher_top1"]);
+  fs::remove(dir / "teacher/model.safetensors");
+  CHECK(errorOf([&] { evaluateModelFile(model, {}); }).find("its FP32 teacher is not found") != std::string::npos);
 }

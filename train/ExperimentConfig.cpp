@@ -186,65 +186,76 @@ QuantizationConfig parseQuantization(const ConfigNode& node) {
   return q;
 }
 
-}  // namespace
-
-Experiment parseExperiment(const ConfigNode& root) {
-  Experiment e;
-  e.name = root.require<std::string>("name");
-
-  const ConfigNode model = root.child("model");
-  e.model.arch = model.require<std::string>("arch");
-  e.model.options.inChannels = model.get<int64_t>("in_channels", 3);
-  e.model.options.numClasses = model.require<int64_t>("num_classes");
-  e.model.options.inputSize = model.get<int64_t>("input_size", 224);
-  e.model.options.seed = static_cast<uint64_t>(model.get<int64_t>("init_seed", 0));
-  e.model.weights = model.get<std::string>("weights", "");
+ModelConfig parseModel(const ConfigNode& model) {
+  ModelConfig m;
+  m.arch = model.require<std::string>("arch");
+  m.options.inChannels = model.get<int64_t>("in_channels", m.options.inChannels);
+  m.options.numClasses = model.require<int64_t>("num_classes");
+  m.options.inputSize = model.get<int64_t>("input_size", m.options.inputSize);
+  m.options.seed = static_cast<uint64_t>(model.get<int64_t>("init_seed", 0));
+  m.weights = model.get<std::string>("weights", "");
   const auto names = modelNames();
-  if (std::find(names.begin(), names.end(), e.model.arch) == names.end()) {
+  if (std::find(names.begin(), names.end(), m.arch) == names.end()) {
     std::string known;
     for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-    model.fail("arch", "unknown model '" + e.model.arch + "' (known: " + known + ")");
+    model.fail("arch", "unknown model '" + m.arch + "' (known: " + known + ")");
   }
+  return m;
+}
 
-  const ConfigNode data = root.child("data");
-  e.data.dataset = data.require<std::string>("dataset");
-  if (e.data.dataset == "fashion_mnist") {
-    e.data.root = data.get<std::string>("root", kFashionMnistDefaultRoot);
-  } else if (e.data.dataset == "image_folder") {
-    e.data.trainRoot = data.require<std::string>("train_root");
-    e.data.evalRoot = data.require<std::string>("eval_root");
-    e.data.evalGroundTruth = data.get<std::string>("eval_ground_truth", "");
-    e.data.synsets = data.get<std::string>("synsets", "");
+DataConfig parseData(const ConfigNode& data) {
+  DataConfig d;
+  d.dataset = data.require<std::string>("dataset");
+  if (d.dataset == "fashion_mnist") {
+    d.root = data.get<std::string>("root", kFashionMnistDefaultRoot);
+  } else if (d.dataset == "image_folder") {
+    d.trainRoot = data.require<std::string>("train_root");
+    d.evalRoot = data.require<std::string>("eval_root");
+    d.evalGroundTruth = data.get<std::string>("eval_ground_truth", "");
+    d.synsets = data.get<std::string>("synsets", "");
   } else {
-    data.fail("dataset", "unknown dataset '" + e.data.dataset + "' (expected fashion_mnist or image_folder)");
+    data.fail("dataset", "unknown dataset '" + d.dataset + "' (expected fashion_mnist or image_folder)");
   }
   const std::string onBad = data.get<std::string>("on_bad_image", "error");
   if (onBad != "error" && onBad != "skip") data.fail("on_bad_image", "expected \"error\" or \"skip\", found \"" + onBad + "\"");
-  e.data.skipBadImages = onBad == "skip";
-  e.data.limitTrain = data.get<int64_t>("limit_train", -1);
-  e.data.limitEval = data.get<int64_t>("limit_eval", -1);
+  d.skipBadImages = onBad == "skip";
+  d.limitTrain = data.get<int64_t>("limit_train", d.limitTrain);
+  d.limitEval = data.get<int64_t>("limit_eval", d.limitEval);
   const ConfigNode normalize = data.child("normalize");
   const auto mean = normalize.get<std::vector<double>>("mean", {});
   const auto std = normalize.get<std::vector<double>>("std", {});
   if (mean.size() != std.size()) normalize.fail("std", "needs as many values as mean");
   for (double s : std)
     if (s <= 0) normalize.fail("std", "values must be positive");
-  e.data.trainTransforms = parseTransforms(data.child("train_transforms"), mean, std);
-  e.data.evalTransforms = parseTransforms(data.child("eval_transforms"), mean, std);
+  d.trainTransforms = parseTransforms(data.child("train_transforms"), mean, std);
+  d.evalTransforms = parseTransforms(data.child("eval_transforms"), mean, std);
+  return d;
+}
 
-  const ConfigNode train = root.child("train");
-  e.train.epochs = train.require<int64_t>("epochs");
-  e.train.batchSize = train.get<int64_t>("batch_size", 128);
-  e.train.evalBatchSize = train.get<int64_t>("eval_batch_size", 500);
-  e.train.seed = static_cast<uint64_t>(train.get<int64_t>("seed", 0));
-  e.train.labelSmoothing = train.get<double>("label_smoothing", 0.0);
-  e.train.checkpointEverySteps = train.get<int64_t>("checkpoint_every_steps", 500);
-  if (e.train.epochs < 0) train.fail("epochs", "must be >= 0");
-  if (e.train.batchSize <= 0) train.fail("batch_size", "must be positive");
-  if (e.train.evalBatchSize <= 0) train.fail("eval_batch_size", "must be positive");
-  if (e.train.checkpointEverySteps <= 0) train.fail("checkpoint_every_steps", "must be positive");
-  if (e.train.labelSmoothing < 0 || e.train.labelSmoothing >= 1) train.fail("label_smoothing", "must be in [0, 1)");
+TrainConfig parseTrain(const ConfigNode& train) {
+  TrainConfig t;
+  t.epochs = train.require<int64_t>("epochs");
+  t.batchSize = train.get<int64_t>("batch_size", t.batchSize);
+  t.evalBatchSize = train.get<int64_t>("eval_batch_size", t.evalBatchSize);
+  t.seed = static_cast<uint64_t>(train.get<int64_t>("seed", 0));
+  t.labelSmoothing = train.get<double>("label_smoothing", t.labelSmoothing);
+  t.checkpointEverySteps = train.get<int64_t>("checkpoint_every_steps", t.checkpointEverySteps);
+  if (t.epochs < 0) train.fail("epochs", "must be >= 0");
+  if (t.batchSize <= 0) train.fail("batch_size", "must be positive");
+  if (t.evalBatchSize <= 0) train.fail("eval_batch_size", "must be positive");
+  if (t.checkpointEverySteps <= 0) train.fail("checkpoint_every_steps", "must be positive");
+  if (t.labelSmoothing < 0 || t.labelSmoothing >= 1) train.fail("label_smoothing", "must be in [0, 1)");
+  return t;
+}
 
+}  // namespace
+
+Experiment parseExperiment(const ConfigNode& root) {
+  Experiment e;
+  e.name = root.require<std::string>("name");
+  e.model = parseModel(root.child("model"));
+  e.data = parseData(root.child("data"));
+  e.train = parseTrain(root.child("train"));
   e.optimizer = parseOptimizer(root.child("optimizer"), e.train.epochs > 0);
   e.schedule = parseSchedule(root.child("schedule"));
 
