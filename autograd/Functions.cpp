@@ -1,5 +1,7 @@
 #include "autograd/Functions.h"
 
+#include <vector>
+
 #include "core/TensorOps.h"
 
 namespace fgq {
@@ -49,6 +51,61 @@ Variable reshape(const Variable& a, const Shape& shape) {
 Variable flatten(const Variable& a) {
   const Shape& s = a.shape();
   return reshape(a, Shape{s[0], a.tensor().numel() / s[0]});
+}
+
+namespace {
+
+template <typename T>
+void moments(const Tensor& x, T* mean, T* var) {
+  const int64_t n = x.dim(0), c = x.dim(1), inner = x.numel() / (n * c);
+  const T* v = x.data<T>();
+  const double count = static_cast<double>(n * inner);
+  for (int64_t ch = 0; ch < c; ++ch) {
+    double s = 0, ss = 0;
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t i = 0; i < inner; ++i) s += v[(b * c + ch) * inner + i];
+    const double m = s / count;
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t i = 0; i < inner; ++i) ss += (v[(b * c + ch) * inner + i] - m) * (v[(b * c + ch) * inner + i] - m);
+    mean[ch] = static_cast<T>(m);
+    var[ch] = static_cast<T>(ss / count);
+  }
+}
+
+// d mean_c / dx = 1 / M and d var_c / dx = 2 (x - mean_c) / M over the channel's M values.
+template <typename T>
+void momentsBackward(const Tensor& x, const Tensor& g, Tensor& gx) {
+  const int64_t n = x.dim(0), c = x.dim(1), inner = x.numel() / (n * c);
+  std::vector<T> mean(c), var(c);
+  moments<T>(x, mean.data(), var.data());
+  const double count = static_cast<double>(n * inner);
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t i = 0; i < inner; ++i) {
+        const int64_t at = (b * c + ch) * inner + i;
+        gx.data<T>()[at] = static_cast<T>((g.data<T>()[ch] + 2.0 * g.data<T>()[c + ch] * (x.data<T>()[at] - mean[ch])) / count);
+      }
+}
+
+}  // namespace
+
+Variable channelMoments(const Variable& a) {
+  const Tensor x = a.tensor().plain();
+  FGQ_CHECK(x.shape().rank() >= 2, "channel moments of a tensor of shape " << x.shape().str());
+  Tensor out = Tensor::empty({2, x.dim(1)}, x.dtype());
+  if (x.dtype() == DType::kF64)
+    moments<double>(x, out.data<double>(), out.data<double>() + x.dim(1));
+  else
+    moments<float>(x, out.data<float>(), out.data<float>() + x.dim(1));
+  return Variable(out, {a}, [x](std::vector<Variable>& in, const Tensor& gIn) {
+    const Tensor g = gIn.plain();
+    Tensor gx = Tensor::empty(x.shape(), x.dtype());
+    if (x.dtype() == DType::kF64)
+      momentsBackward<double>(x, g, gx);
+    else
+      momentsBackward<float>(x, g, gx);
+    in[0].addGrad(gx);
+  });
 }
 
 }  // namespace fgq

@@ -13,5 +13,8 @@ Variable sum(const Variable& a);   // scalar of shape [1]
 Variable mean(const Variable& a);  // scalar of shape [1]
 Variable reshape(const Variable& a, const Shape& shape);
 Variable flatten(const Variable& a);  // [N, ...] -> [N, rest]
+// Per channel of x [N, C, ...] (f32 or f64, any layout): [2, C], the mean over every other dimension,
+// then the biased variance (what batch norm normalizes by).
+Variable channelMoments(const Variable& x);
 
 }  // namespace fgq

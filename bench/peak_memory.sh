@@ -8,8 +8,18 @@ cd "$(dirname "$0")/.."
 steps="${1:-3}"
 [ -x /usr/bin/time ] || { echo "peak_memory: needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
 [ -x build/bench/throughput ] || { echo "peak_memory: build first (scripts/build.sh)" >&2; exit 2; }
+/usr/bin/python3 -c 'import torch, torchvision' 2> /dev/null ||
+  { echo "peak_memory: needs Debian's PyTorch (apt-get install python3-torch python3-torchvision)" >&2; exit 2; }
 
-peak_kib() { /usr/bin/time -f "%M" -o /tmp/fgq_peak.$$ "$@" > /dev/null; cat /tmp/fgq_peak.$$; rm -f /tmp/fgq_peak.$$; }
+# The command's maximum resident set size in KiB; fails with the command.
+peak_kib() {
+  local out status=0
+  out=$(mktemp)
+  /usr/bin/time -f "%M" -o "$out" "$@" > /dev/null || status=$?
+  [ "$status" = 0 ] && tail -1 "$out"
+  rm -f "$out"
+  return "$status"
+}
 
 fgq=$(peak_kib build/bench/throughput --only resnet50/finetune --no-torch --steps "$steps")
 torch=$(GLIBC_TUNABLES=glibc.malloc.trim_threshold=4294967295:glibc.malloc.top_pad=1073741824:glibc.malloc.mmap_threshold=4294967295 \

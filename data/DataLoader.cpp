@@ -45,14 +45,21 @@ void DataLoader::stop() {
   failure_ = nullptr;
 }
 
+std::vector<int64_t> epochOrder(int64_t examples, uint64_t seed, int64_t epoch) {
+  std::vector<int64_t> order(examples);
+  std::iota(order.begin(), order.end(), 0);
+  Random random(mix(seed, static_cast<uint64_t>(epoch)));
+  for (int64_t i = static_cast<int64_t>(order.size()) - 1; i > 0; --i) std::swap(order[i], order[random.below(i + 1)]);
+  return order;
+}
+
 void DataLoader::startEpoch(int64_t epoch, int64_t firstStep) {
   stop();
   std::vector<int64_t> order(examples());
-  std::iota(order.begin(), order.end(), 0);
-  if (options_.shuffle) {
-    Random random(mix(options_.seed, static_cast<uint64_t>(epoch)));
-    for (int64_t i = static_cast<int64_t>(order.size()) - 1; i > 0; --i) std::swap(order[i], order[random.below(i + 1)]);
-  }
+  if (options_.shuffle)
+    order = epochOrder(examples(), options_.seed, epoch);
+  else
+    std::iota(order.begin(), order.end(), 0);
   finished_ = false;
   worker_ = std::thread([this, order = std::move(order), epoch, firstStep]() mutable { produce(std::move(order), epoch, firstStep); });
 }

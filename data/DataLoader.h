@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "data/Dataset.h"
 
@@ -18,6 +19,10 @@ struct Batch {
   Tensor images;  // [B, C, H, W] f32
   Tensor labels;  // [B] s64
 };
+
+// The order in which a shuffling loader with `seed` visits `examples` examples in `epoch`; its first
+// `count` entries are a seeded draw of `count` distinct examples.
+std::vector<int64_t> epochOrder(int64_t examples, uint64_t seed, int64_t epoch);
 
 struct LoaderOptions {
   int64_t batchSize = 128;

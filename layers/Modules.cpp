@@ -114,6 +114,7 @@ BatchNorm2d::BatchNorm2d(int64_t channels, std::optional<double> momentum, doubl
 }
 
 Variable BatchNorm2d::forward(const Variable& x) {
+  if (inputObserver) inputObserver(x);
   int64_t& batches = numBatchesTracked.data<int64_t>()[0];
   if (isTraining()) ++batches;
   const double factor = momentum ? *momentum : 1.0 / static_cast<double>(std::max<int64_t>(batches, 1));

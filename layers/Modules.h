@@ -1,6 +1,7 @@
 #pragma once
 // The standard layers, with PyTorch's parameter names, shapes and default initialization
 // (kaiming-uniform with a = sqrt(5) for weights, uniform(+-1/sqrt(fan_in)) for biases).
+#include <functional>
 #include <optional>
 
 #include "core/Random.h"
@@ -67,6 +68,8 @@ class BatchNorm2d : public Module {
   Variable forward(const Variable& x) override;
   Variable weight, bias;                             // gamma = 1, beta = 0
   Tensor runningMean, runningVar, numBatchesTracked;  // num_batches_tracked is an s64 scalar
+  // Called with every input before it is normalized (data-free calibration matches statistics on it).
+  std::function<void(const Variable&)> inputObserver;
   // nullopt: running statistics are the cumulative average of every batch (PyTorch's momentum=None).
   std::optional<double> momentum;
   double eps;

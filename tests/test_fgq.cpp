@@ -15,6 +15,7 @@
 #include "quant/QuantizedModelFile.h"
 #include "quant/WeightEncoders.h"
 #include "train/BatchNormReestimation.h"
+#include "train/Compression.h"
 
 using namespace fgq;
 
@@ -278,4 +279,64 @@ TEST_CASE("a converted model saves as codes and scales, reloads, and computes th
 
   auto plain = createModel("resnet20", {1, 10, 28, 0});
   CHECK_THROWS_WITH_AS(loadQuantizedModel(dir / "q.safetensors", *plain), doctest::Contains("missing tensor 'conv1.weight'"), Error);
+}
+
+namespace {
+
+// Images whose statistics vary from one to the next (a brightness and a contrast of their own), as a
+// data set's do: one image's batch-norm statistics are not the data set's.
+std::vector<Tensor> variedImages(int64_t count, uint64_t seed) {
+  Random random(seed);
+  std::vector<Tensor> images;
+  for (int64_t i = 0; i < count; ++i) {
+    Tensor t = Tensor::empty({1, 2, 6, 6});
+    random.fillNormal(t, random.uniform(-1, 1), random.uniform(0.3, 2.0));
+    images.push_back(t);
+  }
+  return images;
+}
+
+struct ConvBnNet {
+  Sequential model;
+  std::shared_ptr<BatchNorm2d> bn1 = std::make_shared<BatchNorm2d>(8), bn2 = std::make_shared<BatchNorm2d>(8);
+  explicit ConvBnNet(uint64_t seed) {
+    Random random(seed);
+    model.append(std::make_shared<Conv2d>(Conv2dOptions{2, 8, 3, Conv2dParams{{1, 1}, {1, 1}}, false}, random));
+    model.append(bn1);
+    model.append(std::make_shared<ReLU>());
+    model.append(std::make_shared<Conv2d>(Conv2dOptions{8, 8, 3, Conv2dParams{{1, 1}, {1, 1}}, false}, random));
+    model.append(bn2);
+  }
+};
+
+double distance(const BatchNormStatistics& a, const BatchNormStatistics& b) {
+  double d = 0;
+  for (size_t i = 0; i < a.mean.size(); ++i) {
+    d += maxAbs(sub(a.mean[i], b.mean[i]));
+    d += maxAbs(sub(a.var[i], b.var[i]));
+  }
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("from one image, corrected batch-norm statistics land nearer the many-image ones than re-estimated ones") {
+  const std::vector<Tensor> many = variedImages(256, 60), one = {variedImages(1, 61)[0]};
+  QuantizationConfig q;
+  q.fgq.groups = GroupSpec::parse("8");
+  q.fgq.keepLayers = {"0"};
+  auto convert = [&](BnStatistics statistics, const std::vector<Tensor>& batches) {
+    ConvBnNet net(3);
+    reestimateBatchNorm(net.model, many);  // the "trained" FP32 statistics: the data set's
+    q.bnStatistics = statistics;
+    convertFgq(net.model, q, batches);
+    return runningStatistics(net.model);
+  };
+  const BatchNormStatistics reference = convert(BnStatistics::kReestimate, many);
+  const double replaced = distance(convert(BnStatistics::kReestimate, one), reference);
+  const double corrected = distance(convert(BnStatistics::kCorrect, one), reference);
+  MESSAGE("distance to the 256-image statistics: re-estimated " << replaced << ", corrected " << corrected);
+  CHECK(corrected < 0.5 * replaced);
+  // From the same many images, correcting lands where re-estimation does: the shift is all that moved.
+  CHECK(distance(convert(BnStatistics::kCorrect, many), reference) < 0.05 * replaced);
 }

@@ -154,7 +154,7 @@ TEST_CASE("calibration and distillation work from 1, 8 and 100 unlabeled images 
     CAPTURE(images);
     nlohmann::json c = imagenetConfig(dir, weights);
     c["quantization"] = {{"weights", {{"group_size", 64}}},
-                         {"calibration", {{"folder", dir / "unlabeled"}, {"images", images}, {"batch_size", 32}}}};
+                         {"calibration", {{"folder", dir / "unlabeled"}, {"images", images}, {"views", 1}, {"batch_size", 32}}}};
     c["output"]["dir"] = dir / ("converted_" + std::to_string(images));
     const nlohmann::json converted = runExperiment(parse(c), {});
     CHECK(converted["calibration_images"] == images);

@@ -105,3 +105,7 @@ TEST_CASE("the L1 distillation loss's backward matches finite differences") {
   for (double target : {0.0, 2.0})
     checkBothPrecisions([&](const std::vector<Variable>& v) { return l1Loss(v[0], Tensor::full(v[0].shape(), target)); }, {{3, 10}});
 }
+
+TEST_CASE("channel moments (mean and variance per channel) backward matches finite differences") {
+  checkBothPrecisions([](const std::vector<Variable>& v) { return channelMoments(v[0]); }, {{3, 4, 2, 5}});
+}

@@ -255,7 +255,7 @@ TEST_CASE("fgq-eval on a VBD export reproduces the run's numbers") {
   writeTinyDataset(dir / "data");
   trainTinyTeacher(dir);
   nlohmann::json c = compressionConfig(dir, "vbd");
-  c["vbd"] = {{"gamma", 0.1}, {"images", 4}, {"holdout_images", 4}, {"batch_size", 8},
+  c["vbd"] = {{"gamma", 0.1}, {"images", 4}, {"holdout_views", 8}, {"batch_size", 8},
               {"steps", {{"per_tensor", 3}, {"per_channel", 2}, {"final", 2}}}};
   const nlohmann::json summary = runExperiment(parse(c), {});
   const nlohmann::json eval = evaluateModelFile(dir / "vbd/vbd.safetensors", {});
@@ -271,7 +271,7 @@ TEST_CASE("a VBD run lowers the average bit depth and keeps its logits near the 
   writeTexturedDataset(dir / "data");
   trainTinyTeacher(dir);
   nlohmann::json c = compressionConfig(dir, "vbd");
-  c["vbd"] = {{"gamma", 0.1}, {"images", 4}, {"holdout_images", 4}, {"batch_size", 8}, {"lr", {{"bits", 0.05}}},
+  c["vbd"] = {{"gamma", 0.1}, {"images", 4}, {"holdout_views", 8}, {"batch_size", 8}, {"lr", {{"bits", 0.05}}},
               {"steps", {{"per_tensor", 60}, {"per_channel", 20}, {"final", 20}}}};
   const nlohmann::json summary = runExperiment(parse(c), {});
   const double bits = summary["bits"]["average_bits"], distance = summary["logit_l1"];
@@ -317,4 +317,27 @@ TEST_CASE("a compressed model finds its teacher from any directory; a changed te
   CHECK(overridden["teacher_top1"] == summary["teacher_top1"]);
   fs::remove(dir / "teacher/model.safetensors");
   CHECK(errorOf([&] { evaluateModelFile(model, {}); }).find("its FP32 teacher is not found") != std::string::npos);
+}
+
+TEST_CASE("calibration reads exactly K distinct images (seeded), and with none synthesizes inputs and says so") {
+  testing::TempDir dir;
+  writeTexturedDataset(dir / "data");
+  trainTinyTeacher(dir);
+  nlohmann::json c = compressionConfig(dir, "fgq");
+  for (int64_t k : {1, 3}) {
+    c["quantization"] = {{"calibration", {{"images", k}, {"views", "auto"}, {"batch_size", 16}}}};
+    const nlohmann::json summary = runExperiment(parse(c), RunOptions{false, true, -1});
+    CHECK(summary["calibration_images"] == k);
+    CHECK(summary["calibration_views"] == (256 + k - 1) / k);  // views enough for 256 samples
+    CHECK(summary["calibration_mode"] == "images");
+  }
+  c["quantization"] = {{"calibration", {{"images", 0}, {"synthetic_images", 8}, {"synthesis_steps", 30}}}};
+  const nlohmann::json synthesized = runExperiment(parse(c), RunOptions{false, true, -1});
+  CHECK(synthesized["calibration_images"] == 0);
+  CHECK(synthesized["calibration_mode"] == "synthesized");
+  CHECK(synthesized["agreement"].get<double>() > 50.0);
+
+  nlohmann::json v = compressionConfig(dir, "vbd");
+  v["vbd"] = {{"gamma", 0.1}, {"images", 3}, {"holdout_views", 4}, {"batch_size", 8}, {"steps", {{"per_tensor", 2}, {"per_channel", 1}, {"final", 2}}}};
+  CHECK(runExperiment(parse(v), {})["images"] == 3);
 }

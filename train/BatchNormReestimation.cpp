@@ -28,4 +28,47 @@ void reestimateBatchNorm(Module& model, const std::vector<Tensor>& batches) {
   }
 }
 
+namespace {
+
+std::vector<BatchNorm2d*> batchNorms(const Module& model) {
+  std::vector<BatchNorm2d*> norms;
+  for (auto& [name, module] : model.namedModules())
+    if (auto* bn = dynamic_cast<BatchNorm2d*>(module)) norms.push_back(bn);
+  return norms;
+}
+
+}  // namespace
+
+BatchNormStatistics runningStatistics(const Module& model) {
+  BatchNormStatistics s;
+  for (BatchNorm2d* bn : batchNorms(model)) {
+    s.mean.push_back(bn->runningMean.clone());
+    s.var.push_back(bn->runningVar.clone());
+  }
+  return s;
+}
+
+void setRunningStatistics(Module& model, const BatchNormStatistics& s) {
+  const std::vector<BatchNorm2d*> norms = batchNorms(model);
+  FGQ_CHECK(norms.size() == s.mean.size(), "statistics of " << s.mean.size() << " batch norms for a model with " << norms.size());
+  for (size_t i = 0; i < norms.size(); ++i) {
+    norms[i]->runningMean.copyFrom(s.mean[i]);
+    norms[i]->runningVar.copyFrom(s.var[i]);
+  }
+}
+
+BatchNormStatistics shiftedStatistics(const BatchNormStatistics& running, const BatchNormStatistics& fp32, const BatchNormStatistics& quantized) {
+  constexpr double kEps = 1e-5;
+  BatchNormStatistics out = running;
+  for (size_t i = 0; i < running.mean.size(); ++i) {
+    float* mean = out.mean[i].data<float>();
+    float* var = out.var[i].data<float>();
+    for (int64_t c = 0; c < out.mean[i].numel(); ++c) {
+      mean[c] += quantized.mean[i].data<float>()[c] - fp32.mean[i].data<float>()[c];
+      var[c] = static_cast<float>(var[c] * (quantized.var[i].data<float>()[c] + kEps) / (fp32.var[i].data<float>()[c] + kEps));
+    }
+  }
+  return out;
+}
+
 }  // namespace fgq

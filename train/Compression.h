@@ -1,7 +1,7 @@
 #pragma once
 // The compression steps of a run, from its "quantization" block: calibration images, then FGQ
 // conversion without retraining (methods.md, section 1): install quantizers, calibrate activation
-// scales, re-estimate batch norm, calibrate again.
+// scales, set the batch-norm statistics for the quantized network, calibrate again.
 #include <vector>
 
 #include "layers/Module.h"
@@ -9,9 +9,16 @@
 
 namespace fgq {
 
-// Unlabeled calibration batches: `images` images (a seeded sample) from the calibration folder, or from
-// the training set with the evaluation transforms and no labels read. Any count down to 1 works.
-std::vector<Tensor> calibrationBatches(const Experiment& experiment);
+// The calibration batches: `images` distinct images (a seeded draw) from the calibration folder, or from
+// the training set with no labels read, each seen as `views` views (one: the evaluation transforms;
+// more: augmented by calibration.transforms). Any count down to 1 works; with 0, no image is read and
+// the inputs are synthesized from `fp32`, the model before conversion (train/DataFreeCalibration.h).
+struct CalibrationData {
+  std::vector<Tensor> batches;
+  int64_t images = 0, views = 1;  // distinct images read, views of each
+  std::string mode;               // "images" or "synthesized"
+};
+CalibrationData calibrationData(const Experiment& experiment, Module& fp32);
 
 // Returns the names of the layers kept at int8.
 std::vector<std::string> convertFgq(Module& model, const QuantizationConfig& config, const std::vector<Tensor>& batches);

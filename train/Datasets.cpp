@@ -1,5 +1,7 @@
 #include "train/Datasets.h"
 
+#include <numeric>
+
 #include "core/TensorOps.h"
 #include "data/DataLoader.h"
 #include "data/FashionMnist.h"
@@ -28,11 +30,23 @@ std::unique_ptr<Dataset> makeUnlabeledFolder(const Experiment& e, const std::str
   return std::make_unique<ImageFolder>(folder, t, options);
 }
 
-std::vector<Tensor> sampleBatches(Dataset& dataset, int64_t count, int64_t batchSize, uint64_t seed) {
-  count = std::min(count, dataset.size());
-  DataLoader loader(dataset, {count, true, true, seed, 1, -1});  // the loader's shuffle draws the sample
+std::vector<int64_t> drawImages(const Dataset& dataset, int64_t count, uint64_t seed) {
+  if (count >= dataset.size()) {
+    std::vector<int64_t> all(dataset.size());
+    std::iota(all.begin(), all.end(), 0);
+    return all;
+  }
+  std::vector<int64_t> order = epochOrder(dataset.size(), seed, 0);
+  order.resize(count);
+  return order;
+}
+
+std::vector<Tensor> allBatches(Dataset& dataset, int64_t batchSize, uint64_t seed) {
+  DataLoader loader(dataset, {batchSize, false, false, seed, 2, -1});
   loader.startEpoch(0);
-  return splitRows(loader.next()->images, batchSize);
+  std::vector<Tensor> batches;
+  while (auto batch = loader.next()) batches.push_back(batch->images);
+  return batches;
 }
 
 Tensor imagesOf(Dataset& dataset, int64_t first, int64_t count) {

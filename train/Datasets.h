@@ -18,8 +18,12 @@ std::unique_ptr<Dataset> makeDataset(const Experiment& e, bool trainSplit, const
 // the given transforms.
 std::unique_ptr<Dataset> makeUnlabeledFolder(const Experiment& e, const std::string& folder, const TransformOptions& transforms);
 
-// `count` images of `dataset` drawn by `seed` (all of them if it has fewer), in batches of `batchSize`.
-std::vector<Tensor> sampleBatches(Dataset& dataset, int64_t count, int64_t batchSize, uint64_t seed);
+// `count` distinct images of `dataset` drawn by `seed`: the first `count` of a shuffling loader's first
+// epoch; all of them, in order, when it has no more.
+std::vector<int64_t> drawImages(const Dataset& dataset, int64_t count, uint64_t seed);
+
+// Every batch of a loader's epoch 0, in order (the last one may be short).
+std::vector<Tensor> allBatches(Dataset& dataset, int64_t batchSize, uint64_t seed);
 
 // Images `first` to `first + count - 1` of `dataset`, as one batch [count, C, H, W].
 Tensor imagesOf(Dataset& dataset, int64_t first, int64_t count);

@@ -114,12 +114,12 @@ VbdConfig parseVbd(const ConfigNode& node, const Experiment& e) {
   if (v.gamma < 0) node.fail("gamma", "must be >= 0, found " + std::to_string(v.gamma));
   v.weightsOnly = node.get<bool>("weights_only", v.weightsOnly);
   v.images = node.get<int64_t>("images", v.images);
-  v.holdoutImages = node.get<int64_t>("holdout_images", v.holdoutImages);
+  v.holdoutViews = node.get<int64_t>("holdout_views", v.holdoutViews);
   v.batchSize = node.get<int64_t>("batch_size", v.batchSize);
   v.folder = node.get<std::string>("folder", v.folder);
   v.seed = static_cast<uint64_t>(node.get<int64_t>("seed", static_cast<int64_t>(v.seed)));
   if (v.images < 1) node.fail("images", "needs at least 1 image");
-  if (v.holdoutImages < 0) node.fail("holdout_images", "must be >= 0");
+  if (v.holdoutViews < 0) node.fail("holdout_views", "must be >= 0 (0: no early stopping)");
   if (v.batchSize < 1) node.fail("batch_size", "must be positive");
   v.transforms = node.has("transforms") ? parseTransforms(node.child("transforms"), e.data.trainTransforms.mean, e.data.trainTransforms.std)
                                         : e.data.trainTransforms;
@@ -141,7 +141,30 @@ VbdConfig parseVbd(const ConfigNode& node, const Experiment& e) {
   return v;
 }
 
-QuantizationConfig parseQuantization(const ConfigNode& node) {
+// The "calibration" block of a quantization block, into `q`.
+void parseCalibration(const ConfigNode& calibration, const TransformOptions& transforms, QuantizationConfig& q) {
+  q.calibrationImages = calibration.get<int64_t>("images", q.calibrationImages);
+  const nlohmann::json views = calibration.raw("views", q.calibrationViews);
+  if (views.is_number_integer() && views.get<int64_t>() >= 1)
+    q.calibrationViews = views.get<int64_t>();
+  else if (views == "auto")
+    q.calibrationViews = 0;
+  else
+    calibration.fail("views", "expected a positive integer or \"auto\", found " + views.dump());
+  q.syntheticImages = calibration.get<int64_t>("synthetic_images", q.syntheticImages);
+  q.synthesisSteps = calibration.get<int64_t>("synthesis_steps", q.synthesisSteps);
+  if (q.syntheticImages < 1) calibration.fail("synthetic_images", "must be positive");
+  if (q.synthesisSteps < 0) calibration.fail("synthesis_steps", "must be >= 0");
+  q.viewTransforms = calibration.has("transforms") ? parseTransforms(calibration.child("transforms"), transforms.mean, transforms.std) : transforms;
+  q.calibrationFolder = calibration.get<std::string>("folder", q.calibrationFolder);
+  q.calibrationBatchSize = calibration.get<int64_t>("batch_size", q.calibrationBatchSize);
+  q.calibrationSeed = static_cast<uint64_t>(calibration.get<int64_t>("seed", static_cast<int64_t>(q.calibrationSeed)));
+  if (q.calibrationImages < 0) calibration.fail("images", "must be >= 0 (0: inputs synthesized from the FP32 model, no images)");
+  if (q.calibrationBatchSize < 1) calibration.fail("batch_size", "must be positive");
+}
+
+// `transforms`: the training augmentation, the default for calibration views.
+QuantizationConfig parseQuantization(const ConfigNode& node, const TransformOptions& transforms) {
   QuantizationConfig q;
   const ConfigNode weights = node.child("weights");
   const std::string method = weights.get<std::string>("method", "fgq");
@@ -176,13 +199,14 @@ QuantizationConfig parseQuantization(const ConfigNode& node) {
   q.calibration.pow2 = activations.get<bool>("pow2", q.calibration.pow2);
 
   q.bnReestimation = node.get<bool>("bn_reestimation", q.bnReestimation);
-  const ConfigNode calibration = node.child("calibration");
-  q.calibrationImages = calibration.get<int64_t>("images", q.calibrationImages);
-  q.calibrationFolder = calibration.get<std::string>("folder", q.calibrationFolder);
-  q.calibrationBatchSize = calibration.get<int64_t>("batch_size", q.calibrationBatchSize);
-  q.calibrationSeed = static_cast<uint64_t>(calibration.get<int64_t>("seed", static_cast<int64_t>(q.calibrationSeed)));
-  if (q.calibrationImages < 1) calibration.fail("images", "needs at least 1 image");
-  if (q.calibrationBatchSize < 1) calibration.fail("batch_size", "must be positive");
+  const std::string statistics = node.get<std::string>("bn_statistics", q.bnStatistics == BnStatistics::kCorrect ? "correct" : "reestimate");
+  if (statistics == "correct")
+    q.bnStatistics = BnStatistics::kCorrect;
+  else if (statistics == "reestimate")
+    q.bnStatistics = BnStatistics::kReestimate;
+  else
+    node.fail("bn_statistics", "expected \"correct\" or \"reestimate\", found \"" + statistics + "\"");
+  parseCalibration(node.child("calibration"), transforms, q);
   return q;
 }
 
@@ -259,7 +283,7 @@ Experiment parseExperiment(const ConfigNode& root) {
   e.optimizer = parseOptimizer(root.child("optimizer"), e.train.epochs > 0);
   e.schedule = parseSchedule(root.child("schedule"));
 
-  if (root.has("quantization")) e.quantization = parseQuantization(root.child("quantization"));
+  if (root.has("quantization")) e.quantization = parseQuantization(root.child("quantization"), e.data.trainTransforms);
   if (root.has("vbd")) {
     if (e.quantization) root.fail("vbd", "give either a quantization (FGQ) block or a vbd block, not both");
     if (e.model.weights.empty()) root.fail("vbd", "compresses a trained model: model.weights must name it");
@@ -275,6 +299,11 @@ Experiment parseExperiment(const ConfigNode& root) {
   root.finish();
   e.resolved = root.resolved();
   return e;
+}
+
+int64_t QuantizationConfig::views() const {
+  if (calibrationViews > 0) return calibrationViews;
+  return calibrationImages > 0 ? (kCalibrationSamples + calibrationImages - 1) / calibrationImages : 1;
 }
 
 LrSchedule makeSchedule(const ScheduleConfig& c, double lr, int64_t stepsPerEpoch, int64_t totalSteps) {

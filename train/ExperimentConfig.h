@@ -50,16 +50,29 @@ struct TrainConfig {
   int64_t checkpointEverySteps = 500;
 };
 
+// How conversion sets each batch norm's statistics for the quantized network (docs/calibration.md).
+enum class BnStatistics {
+  kReestimate,  // replaced by the statistics measured on the calibration images (methods.md 1.6)
+  kCorrect,     // the FP32 running statistics moved by the shift quantization causes on those images
+};
+
 // The "quantization" block: FGQ conversion (methods.md, section 1) and the calibration data it uses.
 struct QuantizationConfig {
   FgqOptions fgq;
   CalibrationOptions calibration;
   bool bnReestimation = true;
-  int64_t calibrationImages = 256;
-  std::string calibrationFolder;  // unlabeled images; empty: the training set, labels unread
+  BnStatistics bnStatistics = BnStatistics::kReestimate;
+  int64_t calibrationImages = 256;  // distinct images read
+  int64_t calibrationViews = 1;     // augmented views of each; 0 ("auto"): as many as make kCalibrationSamples
+  std::string calibrationFolder;    // unlabeled images; empty: the training set, labels unread
   int64_t calibrationBatchSize = 64;
   uint64_t calibrationSeed = 0;
+  TransformOptions viewTransforms;  // the augmentation of the views (data.train_transforms by default)
+  int64_t syntheticImages = 64, synthesisSteps = 500;  // images: 0 (train/DataFreeCalibration.h)
+  int64_t views() const;            // the views of each image this block asks for
 };
+// The calibration samples the automatic view count aims at: one view each from this many images or more.
+inline constexpr int64_t kCalibrationSamples = 256;
 
 // The "finetune" block: training a compressed model against the FP32 teacher (methods.md, section
 // 1.7): L1 distance between logits, plus cross-entropy when cross_entropy_weight > 0 (labels read only
@@ -81,11 +94,11 @@ struct FinetuneConfig {
 
 // The "vbd" block: variable bit-depth compression by distillation (methods.md, section 2) from a few
 // unlabeled images, in three stages: per-tensor B, E, alpha; per-channel E, alpha for weights; B
-// rounded up and frozen while E, alpha and the weights train, with early stopping on held-out images.
+// rounded up and frozen while E, alpha and the weights train, with early stopping on held-out views.
 struct VbdConfig {
   double gamma = 0.005;
   bool weightsOnly = false;  // the size term counts weights only ("smallest storage")
-  int64_t images = 8, holdoutImages = 8, batchSize = 32;
+  int64_t images = 8, holdoutViews = 16, batchSize = 32;  // images in total; held-out views are of them
   std::string folder;  // unlabeled images instead of the training set
   uint64_t seed = 0;
   TransformOptions transforms;

@@ -41,7 +41,8 @@ Models loadModels(const Experiment& e) {
 struct Conversion {
   std::vector<std::string> keptLayers;
   double seconds = 0;
-  int64_t calibrationImages = 0;
+  int64_t calibrationImages = 0, calibrationViews = 1;
+  std::string calibrationMode;
 };
 
 // FGQ conversion; a resumed run only installs the quantizers, whose calibrated state is in the checkpoint.
@@ -54,19 +55,23 @@ Conversion convertPhase(const Experiment& e, Module& model, bool resume) {
     return c;
   }
   const auto start = Clock::now();
-  const std::vector<Tensor> batches = calibrationBatches(e);
-  c.keptLayers = convertFgq(model, q, batches);
-  for (const Tensor& batch : batches) c.calibrationImages += batch.dim(0);
+  const CalibrationData data = calibrationData(e, model);
+  c.keptLayers = convertFgq(model, q, data.batches);
+  c.calibrationImages = data.images;
+  c.calibrationViews = data.views;
+  c.calibrationMode = data.mode;
   c.seconds = secondsSince(start);
-  std::cerr << "converted to FGQ (N=" << q.fgq.groups.str() << ", " << q.fgq.activationBits << "-bit activations"
-            << (q.bnReestimation ? ", batch norm re-estimated" : "") << ") from " << c.calibrationImages << " calibration images in "
-            << formatDuration(c.seconds) << "\n";
+  const char* statistics = !q.bnReestimation ? "" : q.bnStatistics == BnStatistics::kCorrect ? ", batch norm corrected" : ", batch norm re-estimated";
+  std::cerr << "converted to FGQ (N=" << q.fgq.groups.str() << ", " << q.fgq.activationBits << "-bit activations" << statistics << ") from "
+            << c.calibrationImages << " calibration images" << (c.calibrationViews > 1 ? " (" + std::to_string(c.calibrationViews) + " views each)" : "")
+            << " in " << formatDuration(c.seconds) << "\n";
   return c;
 }
 
 nlohmann::json initialProgress(const Conversion& c) {
   return {{"epoch", 0}, {"step", 0}, {"loss_sum", 0.0}, {"correct", 0}, {"seen", 0}, {"best_top1", -1.0}, {"best_epoch", 0},
-          {"elapsed_seconds", 0.0}, {"train_seconds", 0.0}, {"conversion_seconds", c.seconds}, {"calibration_images", c.calibrationImages}};
+          {"elapsed_seconds", 0.0}, {"train_seconds", 0.0}, {"conversion_seconds", c.seconds}, {"calibration_images", c.calibrationImages},
+          {"calibration_views", c.calibrationViews}, {"calibration_mode", c.calibrationMode}};
 }
 
 nlohmann::json summaryOf(const Experiment& e, const TrainingPlan& plan, const TrainingLoop& loop, const nlohmann::json& measures,
@@ -127,7 +132,7 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
   const nlohmann::json measures = measureModel(*m.model, m.teacher.get(), evalLoader, evalSet->get(0, random).image.shape());
   nlohmann::json summary = summaryOf(e, plan, loop, measures, secondsSince(evalStart));
   if (m.teacher) {
-    summary["calibration_images"] = loop.progress()["calibration_images"];
+    for (const char* key : {"calibration_images", "calibration_views", "calibration_mode"}) summary[key] = loop.progress().value(key, nlohmann::json());
     saveCompressed(e, *m.model, conversion, measures, summary);
   } else {
     saveModel(e.outputDir + "/model.safetensors", *m.model);

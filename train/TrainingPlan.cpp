@@ -14,8 +14,9 @@ void planFinetuning(const Experiment& e, TrainingPlan& plan) {
   const FinetuneConfig& f = *e.finetune;
   std::unique_ptr<Dataset> base = f.folder.empty() ? makeDataset(e, true, f.transforms, f.crossEntropyWeight > 0)
                                                    : makeUnlabeledFolder(e, f.folder, f.transforms);
-  const int64_t distinct = f.images > 0 ? std::min(f.images, base->size()) : base->size();
-  plan.data = std::make_unique<RepeatedDataset>(std::move(base), distinct, std::max(distinct, f.batchSize));
+  std::vector<int64_t> images = drawImages(*base, f.images > 0 ? f.images : base->size(), f.seed);
+  const int64_t distinct = static_cast<int64_t>(images.size());
+  plan.data = std::make_unique<RepeatedDataset>(std::move(base), std::move(images), std::max(distinct, f.batchSize));
   plan.totalSteps = f.steps > 0 ? f.steps
                                 : std::max<int64_t>(1, static_cast<int64_t>(std::ceil(f.epochs * static_cast<double>(distinct) /
                                                                                       static_cast<double>(f.batchSize))));

@@ -1,0 +1,67 @@
+#include "train/DataFreeCalibration.h"
+
+#include <cmath>
+
+#include "autograd/Functions.h"
+#include "core/Random.h"
+#include "layers/Modules.h"
+#include "train/Adam.h"
+
+namespace fgq {
+namespace {
+
+// (channel moments - their targets)^2 weighted to be scale-free, averaged over channels.
+Variable statisticsMismatch(const Variable& input, const BatchNorm2d& bn) {
+  const int64_t c = bn.runningMean.numel();
+  Tensor target = Tensor::empty({2, c}), weight = Tensor::empty({2, c});
+  for (int64_t i = 0; i < c; ++i) {
+    const double var = bn.runningVar.data<float>()[i] + bn.eps;
+    target.data<float>()[i] = bn.runningMean.data<float>()[i];
+    target.data<float>()[c + i] = bn.runningVar.data<float>()[i];
+    weight.data<float>()[i] = static_cast<float>(1.0 / var);
+    weight.data<float>()[c + i] = static_cast<float>(1.0 / (var * var));
+  }
+  const Variable d = sub(channelMoments(input), Variable(target));
+  return scale(sum(mul(mul(d, d), Variable(weight))), 1.0 / static_cast<double>(c));
+}
+
+}  // namespace
+
+SynthesizedImages synthesizeImages(Module& model, const Shape& imageShape, const SynthesisOptions& o) {
+  std::vector<std::pair<Variable, bool>> frozen;
+  for (Variable p : model.parameters()) {
+    frozen.emplace_back(p, p.requiresGrad());
+    p.setRequiresGrad(false);
+  }
+  std::vector<BatchNorm2d*> norms;
+  for (auto& [name, module] : model.namedModules())
+    if (auto* bn = dynamic_cast<BatchNorm2d*>(module)) norms.push_back(bn);
+  FGQ_CHECK(!norms.empty(), "data-free calibration needs a model with batch norms");
+  std::vector<Variable> terms;
+  for (BatchNorm2d* bn : norms) bn->inputObserver = [&terms, bn](const Variable& x) { terms.push_back(statisticsMismatch(x, *bn)); };
+
+  Tensor start = Tensor::empty(Shape{o.images, imageShape[0], imageShape[1], imageShape[2]});
+  Random random(o.seed);
+  random.fillNormal(start, 0, 1);
+  Variable x(start, true);
+  Adam adam({x}, AdamOptions{o.lr});
+  model.eval();
+  SynthesizedImages out;
+  for (int64_t step = 0; step < o.steps; ++step) {
+    terms.clear();
+    adam.zeroGrad();
+    model(x);
+    Variable loss = terms.front();
+    for (size_t i = 1; i < terms.size(); ++i) loss = add(loss, terms[i]);
+    if (step == 0) out.initialLoss = loss.tensor().itemAsDouble();
+    out.finalLoss = loss.tensor().itemAsDouble();
+    loss.backward();
+    adam.step();
+  }
+  for (BatchNorm2d* bn : norms) bn->inputObserver = nullptr;
+  for (auto& [p, required] : frozen) p.setRequiresGrad(required);
+  out.images = x.tensor().clone();
+  return out;
+}
+
+}  // namespace fgq
