@@ -60,6 +60,7 @@ void moments(const Tensor& x, T* mean, T* var) {
   const int64_t n = x.dim(0), c = x.dim(1), inner = x.numel() / (n * c);
   const T* v = x.data<T>();
   const double count = static_cast<double>(n * inner);
+#pragma omp parallel for schedule(static)
   for (int64_t ch = 0; ch < c; ++ch) {
     double s = 0, ss = 0;
     for (int64_t b = 0; b < n; ++b)
@@ -79,6 +80,7 @@ void momentsBackward(const Tensor& x, const Tensor& g, Tensor& gx) {
   std::vector<T> mean(c), var(c);
   moments<T>(x, mean.data(), var.data());
   const double count = static_cast<double>(n * inner);
+#pragma omp parallel for collapse(2) schedule(static)
   for (int64_t b = 0; b < n; ++b)
     for (int64_t ch = 0; ch < c; ++ch)
       for (int64_t i = 0; i < inner; ++i) {

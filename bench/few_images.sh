@@ -31,14 +31,14 @@ run() {  # method n bits k draw
 
 for n in 4 64; do
   for method in correct plain; do
-    [ "$method" = correct ] && run "$method" "$n" 8 0 0
-    for k in 1 2 4 8 32 256; do
+    for k in 1 8 256 2 4 32; do
       for draw in 0 1 2; do
         run "$method" "$n" 8 "$k" "$draw"
         case $k in 1 | 8 | 256) run "$method" "$n" 4 "$k" "$draw" ;; esac
       done
     done
   done
+  run correct "$n" 8 0 0
 done
 
 /usr/bin/python3 - "$out" <<'PY'

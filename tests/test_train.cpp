@@ -255,7 +255,7 @@ TEST_CASE("fgq-eval on a VBD export reproduces the run's numbers") {
   writeTinyDataset(dir / "data");
   trainTinyTeacher(dir);
   nlohmann::json c = compressionConfig(dir, "vbd");
-  c["vbd"] = {{"gamma", 0.1}, {"images", 4}, {"holdout_views", 8}, {"batch_size", 8},
+  c["vbd"] = {{"gamma", 0.1}, {"images", 4}, {"holdout_images", 4}, {"batch_size", 8},
               {"steps", {{"per_tensor", 3}, {"per_channel", 2}, {"final", 2}}}};
   const nlohmann::json summary = runExperiment(parse(c), {});
   const nlohmann::json eval = evaluateModelFile(dir / "vbd/vbd.safetensors", {});
@@ -271,7 +271,7 @@ TEST_CASE("a VBD run lowers the average bit depth and keeps its logits near the 
   writeTexturedDataset(dir / "data");
   trainTinyTeacher(dir);
   nlohmann::json c = compressionConfig(dir, "vbd");
-  c["vbd"] = {{"gamma", 0.1}, {"images", 4}, {"holdout_views", 8}, {"batch_size", 8}, {"lr", {{"bits", 0.05}}},
+  c["vbd"] = {{"gamma", 0.1}, {"images", 4}, {"holdout_images", 4}, {"batch_size", 8}, {"lr", {{"bits", 0.05}}},
               {"steps", {{"per_tensor", 60}, {"per_channel", 20}, {"final", 20}}}};
   const nlohmann::json summary = runExperiment(parse(c), {});
   const double bits = summary["bits"]["average_bits"], distance = summary["logit_l1"];
@@ -338,6 +338,6 @@ TEST_CASE("calibration reads exactly K distinct images (seeded), and with none s
   CHECK(synthesized["agreement"].get<double>() > 50.0);
 
   nlohmann::json v = compressionConfig(dir, "vbd");
-  v["vbd"] = {{"gamma", 0.1}, {"images", 3}, {"holdout_views", 4}, {"batch_size", 8}, {"steps", {{"per_tensor", 2}, {"per_channel", 1}, {"final", 2}}}};
+  v["vbd"] = {{"gamma", 0.1}, {"images", 3}, {"holdout_images", 4}, {"batch_size", 8}, {"steps", {{"per_tensor", 2}, {"per_channel", 1}, {"final", 2}}}};
   CHECK(runExperiment(parse(v), {})["images"] == 3);
 }

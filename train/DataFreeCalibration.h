@@ -8,8 +8,8 @@
 namespace fgq {
 
 struct SynthesisOptions {
-  int64_t images = 64;
-  int64_t steps = 500;
+  int64_t images = 32;
+  int64_t steps = 200;
   double lr = 0.1;
   uint64_t seed = 0;
 };

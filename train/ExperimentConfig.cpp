@@ -114,12 +114,12 @@ VbdConfig parseVbd(const ConfigNode& node, const Experiment& e) {
   if (v.gamma < 0) node.fail("gamma", "must be >= 0, found " + std::to_string(v.gamma));
   v.weightsOnly = node.get<bool>("weights_only", v.weightsOnly);
   v.images = node.get<int64_t>("images", v.images);
-  v.holdoutViews = node.get<int64_t>("holdout_views", v.holdoutViews);
+  v.holdoutImages = node.get<int64_t>("holdout_images", v.holdoutImages);
   v.batchSize = node.get<int64_t>("batch_size", v.batchSize);
   v.folder = node.get<std::string>("folder", v.folder);
   v.seed = static_cast<uint64_t>(node.get<int64_t>("seed", static_cast<int64_t>(v.seed)));
   if (v.images < 1) node.fail("images", "needs at least 1 image");
-  if (v.holdoutViews < 0) node.fail("holdout_views", "must be >= 0 (0: no early stopping)");
+  if (v.holdoutImages < 0) node.fail("holdout_images", "must be >= 0");
   if (v.batchSize < 1) node.fail("batch_size", "must be positive");
   v.transforms = node.has("transforms") ? parseTransforms(node.child("transforms"), e.data.trainTransforms.mean, e.data.trainTransforms.std)
                                         : e.data.trainTransforms;

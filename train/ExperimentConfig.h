@@ -68,7 +68,7 @@ struct QuantizationConfig {
   int64_t calibrationBatchSize = 64;
   uint64_t calibrationSeed = 0;
   TransformOptions viewTransforms;  // the augmentation of the views (data.train_transforms by default)
-  int64_t syntheticImages = 64, synthesisSteps = 500;  // images: 0 (train/DataFreeCalibration.h)
+  int64_t syntheticImages = 32, synthesisSteps = 200;  // images: 0 (train/DataFreeCalibration.h)
   int64_t views() const;            // the views of each image this block asks for
 };
 // The calibration samples the automatic view count aims at: one view each from this many images or more.
@@ -94,11 +94,11 @@ struct FinetuneConfig {
 
 // The "vbd" block: variable bit-depth compression by distillation (methods.md, section 2) from a few
 // unlabeled images, in three stages: per-tensor B, E, alpha; per-channel E, alpha for weights; B
-// rounded up and frozen while E, alpha and the weights train, with early stopping on held-out views.
+// rounded up and frozen while E, alpha and the weights train, with early stopping on held-out images.
 struct VbdConfig {
   double gamma = 0.005;
   bool weightsOnly = false;  // the size term counts weights only ("smallest storage")
-  int64_t images = 8, holdoutViews = 16, batchSize = 32;  // images in total; held-out views are of them
+  int64_t images = 8, holdoutImages = 8, batchSize = 32;
   std::string folder;  // unlabeled images instead of the training set
   uint64_t seed = 0;
   TransformOptions transforms;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <numeric>
 
 #include "autograd/Functions.h"
 #include "core/AtomicFile.h"
@@ -39,29 +40,27 @@ std::unique_ptr<Module> foldedTeacherCopy(const Experiment& e) {
   return model;
 }
 
-// What VBD learns from: `images` distinct images drawn by the seed, seen as augmented views, and
-// `holdoutViews` further views of the same images (other augmentations) that early stopping watches.
-// Nothing else is read.
+// The images VBD learns from and the held-out ones it stops on: the first `images` of the source (with
+// augmentation, repeated into batches) and the next `holdoutImages` (without).
 struct VbdData {
-  std::unique_ptr<RepeatedDataset> views;
+  std::unique_ptr<Dataset> views;
   std::vector<Tensor> holdout;
-  int64_t distinctRead() const { return views->distinctRead(); }
 };
 
 VbdData vbdData(const Experiment& e) {
   const VbdConfig& v = *e.vbd;
-  auto source = [&]() -> std::unique_ptr<Dataset> {
-    return v.folder.empty() ? makeDataset(e, true, v.transforms, false) : makeUnlabeledFolder(e, v.folder, v.transforms);
+  auto source = [&](const TransformOptions& t) -> std::unique_ptr<Dataset> {
+    if (v.folder.empty()) return makeDataset(e, true, t, false);
+    return makeUnlabeledFolder(e, v.folder, t);
   };
   VbdData d;
-  std::unique_ptr<Dataset> train = source();
-  FGQ_CHECK(train->size() >= v.images, train->describe() << " has " << train->size() << " images; vbd.images is " << v.images);
-  std::vector<int64_t> images = drawImages(*train, v.images, v.seed);
-  if (v.holdoutViews > 0) {
-    RepeatedDataset held(source(), images, v.holdoutViews);
-    d.holdout = allBatches(held, v.batchSize, v.seed + 1);
-  }
-  d.views = std::make_unique<RepeatedDataset>(std::move(train), std::move(images), std::max(v.images, v.batchSize));
+  auto train = source(v.transforms);
+  FGQ_CHECK(train->size() >= v.images + v.holdoutImages,
+            train->describe() << " has " << train->size() << " images; vbd needs images + holdout_images = " << v.images + v.holdoutImages);
+  std::vector<int64_t> first(v.images);
+  std::iota(first.begin(), first.end(), 0);
+  d.views = std::make_unique<RepeatedDataset>(std::move(train), std::move(first), std::max(v.images, v.batchSize));
+  if (v.holdoutImages > 0) d.holdout.push_back(imagesOf(*source(e.data.evalTransforms), v.images, v.holdoutImages));
   return d;
 }
 
@@ -262,7 +261,7 @@ nlohmann::json runVbd(const Experiment& e) {
   writeBitsTable(e.outputDir + "/bits.md", e.name, bits);
   DataLoader evalLoader(*evalSet, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval});
   const nlohmann::json measures = measureModel(*deployed, teacher.get(), evalLoader, imageShape);
-  nlohmann::json summary = {{"name", e.name}, {"kind", "vbd"}, {"gamma", v.gamma}, {"images", data.distinctRead()}, {"bits", bits},
+  nlohmann::json summary = {{"name", e.name}, {"kind", "vbd"}, {"gamma", v.gamma}, {"images", v.images}, {"bits", bits},
                             {"export_max_abs_difference", exportDifference}, {"wall_seconds", seconds(start)}};
   for (const char* key : {"teacher_top1", "drop", "agreement", "logit_l1"}) summary[key] = measures[key];
   summary["final_top1"] = measures["top1"];
