@@ -325,11 +325,13 @@ TEST_CASE("calibration reads exactly K distinct images (seeded), and with none s
   trainTinyTeacher(dir);
   nlohmann::json c = compressionConfig(dir, "fgq");
   for (int64_t k : {1, 3}) {
-    c["quantization"] = {{"calibration", {{"images", k}, {"views", "auto"}, {"batch_size", 16}}}};
+    c["quantization"] = {{"bn_statistics", "correct"}, {"calibration", {{"images", k}, {"views", 4}, {"batch_size", 16}}}};
     const nlohmann::json summary = runExperiment(parse(c), RunOptions{false, true, -1});
     CHECK(summary["calibration_images"] == k);
-    CHECK(summary["calibration_views"] == (256 + k - 1) / k);  // views enough for 256 samples
+    CHECK(summary["calibration_views"] == 4);
     CHECK(summary["calibration_mode"] == "images");
+    c["quantization"]["calibration"]["views"] = "auto";  // enough views for 256 samples
+    CHECK(parse(c).quantization->views() == (256 + k - 1) / k);
   }
   c["quantization"] = {{"calibration", {{"images", 0}, {"synthetic_images", 8}, {"synthesis_steps", 30}}}};
   const nlohmann::json synthesized = runExperiment(parse(c), RunOptions{false, true, -1});
