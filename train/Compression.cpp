@@ -15,10 +15,11 @@ namespace {
 CalibrationData synthesizedData(const Experiment& e, Module& fp32) {
   const QuantizationConfig& q = *e.quantization;
   const int64_t size = e.model.options.inputSize;
-  const SynthesizedImages s = synthesizeImages(fp32, {e.model.options.inChannels, size, size},
-                                               {q.syntheticImages, q.synthesisSteps, 0.1, q.calibrationSeed});
-  std::cerr << "calibration: no images; synthesized " << q.syntheticImages << " inputs from the FP32 model's batch-norm statistics in "
-            << q.synthesisSteps << " steps (statistics mismatch " << s.initialLoss << " -> " << s.finalLoss << ")\n";
+  SynthesisOptions options = q.synthesis;
+  options.seed = q.calibrationSeed;
+  const SynthesizedImages s = synthesizeImages(fp32, {e.model.options.inChannels, size, size}, options);
+  std::cerr << "calibration: no images; synthesized " << options.images << " inputs from the FP32 model's batch-norm statistics in "
+            << options.steps << " steps (statistics mismatch " << s.initialLoss << " -> " << s.finalLoss << ")\n";
   return {splitRows(s.images, q.calibrationBatchSize), 0, 1, "synthesized"};
 }
 

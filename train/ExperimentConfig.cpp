@@ -151,10 +151,10 @@ void parseCalibration(const ConfigNode& calibration, const TransformOptions& tra
     q.calibrationViews = 0;
   else
     calibration.fail("views", "expected a positive integer or \"auto\", found " + views.dump());
-  q.syntheticImages = calibration.get<int64_t>("synthetic_images", q.syntheticImages);
-  q.synthesisSteps = calibration.get<int64_t>("synthesis_steps", q.synthesisSteps);
-  if (q.syntheticImages < 1) calibration.fail("synthetic_images", "must be positive");
-  if (q.synthesisSteps < 0) calibration.fail("synthesis_steps", "must be >= 0");
+  q.synthesis.images = calibration.get<int64_t>("synthetic_images", q.synthesis.images);
+  q.synthesis.steps = calibration.get<int64_t>("synthesis_steps", q.synthesis.steps);
+  if (q.synthesis.images < 1) calibration.fail("synthetic_images", "must be positive");
+  if (q.synthesis.steps < 0) calibration.fail("synthesis_steps", "must be >= 0");
   q.viewTransforms = calibration.has("transforms") ? parseTransforms(calibration.child("transforms"), transforms.mean, transforms.std) : transforms;
   q.calibrationFolder = calibration.get<std::string>("folder", q.calibrationFolder);
   q.calibrationBatchSize = calibration.get<int64_t>("batch_size", q.calibrationBatchSize);

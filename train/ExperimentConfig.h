@@ -8,6 +8,7 @@
 #include "data/Transforms.h"
 #include "layers/models/Models.h"
 #include "train/ConfigReader.h"
+#include "train/DataFreeCalibration.h"
 #include "quant/Fgq.h"
 #include "quant/Vbd.h"
 #include "train/LrSchedule.h"
@@ -68,7 +69,7 @@ struct QuantizationConfig {
   int64_t calibrationBatchSize = 64;
   uint64_t calibrationSeed = 0;
   TransformOptions viewTransforms;  // the augmentation of the views (data.train_transforms by default)
-  int64_t syntheticImages = 32, synthesisSteps = 200;  // images: 0 (train/DataFreeCalibration.h)
+  SynthesisOptions synthesis;       // with calibrationImages 0 (its seed is calibrationSeed)
   int64_t views() const;            // the views of each image this block asks for
 };
 // The calibration samples the automatic view count aims at: one view each from this many images or more.
