@@ -2,7 +2,6 @@
 
 #include <numeric>
 
-#include "core/TensorOps.h"
 #include "data/DataLoader.h"
 #include "data/FashionMnist.h"
 #include "data/ImageFolder.h"
@@ -47,18 +46,6 @@ std::vector<Tensor> allBatches(Dataset& dataset, int64_t batchSize, uint64_t see
   std::vector<Tensor> batches;
   while (auto batch = loader.next()) batches.push_back(batch->images);
   return batches;
-}
-
-Tensor imagesOf(Dataset& dataset, int64_t first, int64_t count) {
-  Random random(0);
-  std::vector<Tensor> images;
-  for (int64_t i = first; i < first + count; ++i) {
-    const Tensor image = dataset.get(i, random).image;
-    std::vector<int64_t> dims{1};
-    dims.insert(dims.end(), image.shape().dims().begin(), image.shape().dims().end());
-    images.push_back(image.reshape(Shape(dims)));
-  }
-  return concatenate(images);
 }
 
 }  // namespace fgq

@@ -25,7 +25,4 @@ std::vector<int64_t> drawImages(const Dataset& dataset, int64_t count, uint64_t 
 // Every batch of a loader's epoch 0, in order (the last one may be short).
 std::vector<Tensor> allBatches(Dataset& dataset, int64_t batchSize, uint64_t seed);
 
-// Images `first` to `first + count - 1` of `dataset`, as one batch [count, C, H, W].
-Tensor imagesOf(Dataset& dataset, int64_t first, int64_t count);
-
 }  // namespace fgq

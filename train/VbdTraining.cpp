@@ -60,7 +60,12 @@ VbdData vbdData(const Experiment& e) {
   std::vector<int64_t> first(v.images);
   std::iota(first.begin(), first.end(), 0);
   d.views = std::make_unique<RepeatedDataset>(std::move(train), std::move(first), std::max(v.images, v.batchSize));
-  if (v.holdoutImages > 0) d.holdout.push_back(imagesOf(*source(e.data.evalTransforms), v.images, v.holdoutImages));
+  if (v.holdoutImages > 0) {
+    std::vector<int64_t> next(v.holdoutImages);
+    std::iota(next.begin(), next.end(), v.images);
+    RepeatedDataset held(source(e.data.evalTransforms), std::move(next), v.holdoutImages);
+    d.holdout = allBatches(held, v.holdoutImages, 0);
+  }
   return d;
 }
 
