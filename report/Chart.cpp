@@ -123,10 +123,13 @@ Scene layout(const ChartSpec& spec) {
     scene.lines.push_back({kLeft, py(t), kLeft + plotW, py(t), kGrid, 1, false});
     scene.texts.push_back({kLeft - 8, py(t) + 4, formatTick(t), kBlack, 11, 1, false});
   }
+  std::vector<std::pair<double, std::string>> xTicks = spec.xTicks;
+  if (xTicks.empty())
+    for (double t : niceTicks(xMin, xMax, 8)) xTicks.emplace_back(t, formatTick(t));
   if (!spec.bars)
-    for (double t : niceTicks(xMin, xMax, 8)) {
+    for (const auto& [t, name] : xTicks) {
       scene.lines.push_back({px(t), kTop + plotH, px(t), kTop + plotH + 5, kBlack, 1, false});
-      scene.texts.push_back({px(t), kTop + plotH + 20, formatTick(t), kBlack, 11, 0, false});
+      scene.texts.push_back({px(t), kTop + plotH + 20, name, kBlack, 11, 0, false});
     }
   scene.lines.push_back({kLeft, kTop + plotH, kLeft + plotW, kTop + plotH, kBlack, 1, false});
   scene.lines.push_back({kLeft, kTop, kLeft, kTop + plotH, kBlack, 1, false});

@@ -4,6 +4,7 @@
 // each other nor the points; the y axis spans the data (and the reference line), not zero.
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fgq {
@@ -20,6 +21,7 @@ struct ChartSpec {
   std::optional<double> referenceY;  // a horizontal dashed line (e.g. FP32 accuracy)
   std::string referenceLabel;
   bool bars = false;  // grouped bars: x are category positions (0, 1, ...), named by the first series' labels
+  std::vector<std::pair<double, std::string>> xTicks;  // named x ticks instead of numbered ones (line charts)
 };
 
 std::string renderSvg(const ChartSpec& spec);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -11,7 +12,7 @@
 namespace fgq {
 namespace {
 
-const char* kColumns[] = {"label", "kind", "group_size", "activation_bits", "solver", "bn_reestimation", "gamma", "top1", "top5", "drop",
+const char* kColumns[] = {"label", "kind", "group_size", "activation_bits", "solver", "bn_reestimation", "gamma", "images", "draw", "images_read", "top1", "top5", "drop",
                           "agreement", "logit_l1", "mults_eliminated_percent", "bits_per_weight", "activation_bits_avg", "average_bits",
                           "model_bytes", "fp32_bytes", "teacher_top1", "cache_key", "model_file"};
 
@@ -117,6 +118,72 @@ std::string writeVbdCharts(const std::string& dir, const nlohmann::json& results
   return md;
 }
 
+// Mean, lowest and highest of the values.
+struct Spread {
+  double mean = 0, min = INFINITY, max = -INFINITY;
+  int64_t count = 0;
+  void add(double v) {
+    mean = (mean * static_cast<double>(count) + v) / static_cast<double>(count + 1);
+    min = std::min(min, v);
+    max = std::max(max, v);
+    ++count;
+  }
+  std::string text() const { return fixed(mean, 2) + " (" + fixed(min, 2) + "–" + fixed(max, 2) + ")"; }
+};
+
+// The few-image part of a report: Top-1 (mean over draws) against the number of unlabeled images, one
+// series for each FGQ group size and one for VBD, and their table with the spread over draws.
+std::string writeFewImagesChart(const std::string& dir, const nlohmann::json& results) {
+  std::map<std::string, std::map<int64_t, Spread>> top1, bits;  // series -> K -> over draws
+  std::set<int64_t> counts;
+  for (const auto& r : results["rows"]) {
+    const bool vbd = r["kind"] == "vbd-few-images";
+    if (r["kind"] != "fgq-few-images" && !vbd) continue;
+    const std::string series = vbd ? "VBD" : "FGQ N=" + r["group_size"].get<std::string>();
+    const int64_t k = r["images"];
+    counts.insert(k);
+    top1[series][k].add(r["top1"]);
+    if (vbd) bits[series][k].add(r["average_bits"]);
+  }
+  if (counts.empty()) return "";
+  std::map<int64_t, double> position;
+  ChartSpec chart;
+  for (int64_t k : counts) {
+    position[k] = static_cast<double>(position.size());
+    chart.xTicks.emplace_back(position[k], std::to_string(k));
+  }
+  chart.title = results["name"].get<std::string>() + ": Top-1 against the number of unlabeled images";
+  chart.xLabel = "unlabeled images (0: inputs synthesized from the FP32 model; mean over draws)";
+  chart.yLabel = "Top-1 (%)";
+  chart.referenceY = results["teacher"]["top1"].get<double>();
+  chart.referenceLabel = "FP32 " + fixed(results["teacher"]["top1"], 2) + "%";
+  std::string md = "## From few unlabeled images\n\nTop-1 by number of distinct unlabeled images read, mean (lowest–highest) over seeded draws";
+  md += "; VBD with its average bits:\n\n| images |";
+  for (const auto& [series, byK] : top1) md += " " + series + " |";
+  md += "\n|---|";
+  for (size_t i = 0; i < top1.size(); ++i) md += "---|";
+  md += "\n";
+  for (int64_t k : counts) {
+    md += "| " + std::to_string(k) + " |";
+    for (const auto& [series, byK] : top1) {
+      const auto hit = byK.find(k);
+      md += hit == byK.end() ? " – |" : " " + hit->second.text() + (bits.contains(series) ? ", " + fixed(bits[series][k].mean, 2) + " bits" : "") + " |";
+    }
+    md += "\n";
+  }
+  for (const auto& [series, byK] : top1) {
+    ChartSeries s{series, {}, {}, {}};
+    for (const auto& [k, spread] : byK) {
+      s.x.push_back(position[k]);
+      s.y.push_back(spread.mean);
+    }
+    chart.series.push_back(s);
+  }
+  writeFileAtomically(dir + "/accuracy_vs_images.svg", renderSvg(chart));
+  writePng(chart, dir + "/accuracy_vs_images.png");
+  return md + "\n![Top-1 against the number of unlabeled images](accuracy_vs_images.png)\n\n";
+}
+
 }  // namespace
 
 void writeReport(const std::string& dir, const nlohmann::json& results) {
@@ -171,14 +238,14 @@ void writeReport(const std::string& dir, const nlohmann::json& results) {
   if (!finetuned.x.empty()) chart.series.push_back(finetuned);
   writeFileAtomically(dir + "/accuracy_vs_mults.svg", renderSvg(chart));
   writePng(chart, dir + "/accuracy_vs_mults.png");
-  const std::string vbdSection = writeVbdCharts(dir, results);
+  const std::string vbdSection = writeVbdCharts(dir, results), fewImagesSection = writeFewImagesChart(dir, results);
 
   std::string md = "# " + results["name"].get<std::string>() + "\n\n";
   md += "FP32 teacher (`" + results["teacher"]["file"].get<std::string>() + "`): Top-1 **" + fixed(fp32, 2) + "%**.\n\n";
   md += "FGQ ternary weights without retraining, batch norm re-estimated (first conv and last layer int8):\n\n";
   md += table(rows, widths, true);
   bool anyWithout = false;
-  for (const auto& r : rows) anyWithout = anyWithout || r["bn_reestimation"] == false;
+  for (const auto& r : rows) anyWithout = anyWithout || r.value("bn_reestimation", true) == false;
   if (anyWithout) md += "\nWithout batch-norm re-estimation:\n\n" + table(rows, {widths.front()}, false);
   bool anyFinetuned = false;
   for (const auto& r : rows) anyFinetuned = anyFinetuned || r["kind"] == "fgq-finetuned";
@@ -191,7 +258,7 @@ void writeReport(const std::string& dir, const nlohmann::json& results) {
               fixed(r["bits_per_weight"], 2) + " |\n";
   }
   md += "\n![accuracy against multiplications eliminated](accuracy_vs_mults.png)\n\n";
-  md += vbdSection;
+  md += vbdSection + fewImagesSection;
   md += "Produced by `" + results["command"].get<std::string>() + "`; every number is in results.csv.\n";
   writeFileAtomically(dir + "/report.md", md);
 }

@@ -81,6 +81,40 @@ std::vector<Point> runPoints(const ConfigNode& sweep, const std::string& sweepPa
   return out;
 }
 
+// The few-image points: FGQ conversions of the base config from K unlabeled images (each K > 0 from
+// `draws` seeded draws; K = 0 synthesizes its inputs), and VBD runs of the sweep's VBD config from K
+// images in total.
+std::vector<Point> fewImagePoints(const ConfigNode& sweep, const std::string& sweepPath) {
+  std::vector<Point> out;
+  if (!sweep.has("few_images")) return out;
+  const ConfigNode few = sweep.child("few_images");
+  const auto images = few.require<std::vector<int64_t>>("images");
+  const auto groups = few.get<std::vector<int64_t>>("group_sizes", {4, 64});
+  const int64_t bits = few.get<int64_t>("activation_bits", 8), draws = few.get<int64_t>("draws", 3);
+  const auto vbdImages = few.get<std::vector<int64_t>>("vbd_images", {});
+  if (images.empty() || std::any_of(images.begin(), images.end(), [](int64_t k) { return k < 0; }))
+    few.fail("images", "needs counts >= 0 (0: synthesized inputs)");
+  if (draws < 1) few.fail("draws", "must be positive");
+  if (std::any_of(vbdImages.begin(), vbdImages.end(), [](int64_t k) { return k < 1; })) few.fail("vbd_images", "VBD needs at least 1 image");
+  if (!vbdImages.empty() && !sweep.has("vbd")) few.fail("vbd_images", "needs the sweep's vbd block (its config)");
+  for (int64_t n : groups)
+    for (int64_t k : images)
+      for (int64_t d = 0; d < (k == 0 ? 1 : draws); ++d)
+        out.push_back({"few N=" + std::to_string(n) + " K=" + std::to_string(k) + " draw " + std::to_string(d),
+                       {{"kind", "fgq-few-images"}, {"group_size", std::to_string(n)}, {"activation_bits", bits}, {"images", k}, {"draw", d}},
+                       {"quantization.weights.group_size=" + std::to_string(n), "quantization.activations.bits=" + std::to_string(bits),
+                        "quantization.calibration.images=" + std::to_string(k), "quantization.calibration.seed=" + std::to_string(d)},
+                       ""});
+  const std::string vbdConfig = vbdImages.empty() ? "" : relativeTo(sweepPath, sweep.child("vbd").require<std::string>("config"));
+  for (int64_t k : vbdImages)
+    for (int64_t d = 0; d < draws; ++d)
+      out.push_back({"few VBD K=" + std::to_string(k) + " draw " + std::to_string(d),
+                     {{"kind", "vbd-few-images"}, {"images", k}, {"draw", d}},
+                     {"vbd.images=" + std::to_string(k), "vbd.seed=" + std::to_string(d)},
+                     vbdConfig});
+  return out;
+}
+
 std::string slug(const std::string& label) {
   std::string s;
   for (char c : label) s += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
@@ -96,7 +130,9 @@ nlohmann::json rowOf(const Point& p, const nlohmann::json& summary, const std::s
   row["top5"] = summary["final_top5"];
   row["cache_key"] = key;
   row["model_file"] = modelFile;
-  if (summary.value("kind", "") == "vbd") {
+  const bool vbd = summary.value("kind", "") == "vbd";
+  row["images_read"] = summary.value(vbd ? "images" : "calibration_images", nlohmann::json());
+  if (vbd) {
     const auto& bits = summary["bits"];
     row["average_bits"] = bits["average_bits"];
     row["bits_per_weight"] = bits["average_weight_bits"];
@@ -122,6 +158,7 @@ nlohmann::json runSweep(const std::string& sweepPath, const SweepOptions& option
   const std::string outputDir = sweep.child("output").get<std::string>("dir", "reports/" + name);
   std::vector<Point> sweepPoints = points(sweep);
   for (Point& p : runPoints(sweep, sweepPath)) sweepPoints.push_back(std::move(p));
+  for (Point& p : fewImagePoints(sweep, sweepPath)) sweepPoints.push_back(std::move(p));
   sweep.finish();
 
   std::error_code ec;

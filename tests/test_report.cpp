@@ -116,3 +116,30 @@ TEST_CASE("bad sweeps: no group sizes, a missing teacher, an unwritable output d
   CHECK(errorOf([&] { runSweep(s.sweepPath, {}); }).find("teacher/model.safetensors: teacher checkpoint not found") !=
         std::string::npos);
 }
+
+TEST_CASE("a sweep's few-image points read K images each, and the report charts Top-1 against K") {
+  TinySweep s;
+  nlohmann::json vbd = nlohmann::json::parse(std::ifstream(s.dir / "convert.json"));
+  vbd.erase("quantization");
+  vbd["vbd"] = {{"gamma", 0.1}, {"batch_size", 8}, {"steps", {{"per_tensor", 2}, {"per_channel", 1}, {"final", 2}}}};
+  std::ofstream(s.dir / "vbd.json") << vbd.dump();
+  const nlohmann::json results = runSweep(
+      s.sweepPath, {{"group_sizes=[4]", "vbd={\"config\": \"vbd.json\", \"gammas\": [0.1]}",
+                     "few_images={\"images\": [0, 1, 3], \"draws\": 2, \"group_sizes\": [4], \"vbd_images\": [1, 3]}"},
+                    {}, ""});
+  int64_t fgq = 0, vbdRows = 0;
+  for (const auto& row : results["rows"]) {
+    if (row["kind"] != "fgq-few-images" && row["kind"] != "vbd-few-images") continue;
+    (row["kind"] == "vbd-few-images" ? vbdRows : fgq) += 1;
+    CHECK(row["images_read"] == row["images"]);
+  }
+  CHECK(fgq == 5);  // K = 0 once, K = 1 and 3 from two draws each
+  CHECK(vbdRows == 4);
+  std::ifstream in(s.dir / "report/report.md");
+  const std::string report((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(report.find("## From few unlabeled images") != std::string::npos);
+  CHECK(report.find("| images | FGQ N=4 | VBD |") != std::string::npos);
+  CHECK(report.find("\n| 0 | ") != std::string::npos);
+  CHECK(fs::exists(s.dir / "report/accuracy_vs_images.png"));
+  CHECK(fs::exists(s.dir / "report/accuracy_vs_images.svg"));
+}

@@ -5,13 +5,16 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <opencv2/imgcodecs.hpp>
 
 #include "ErrorOf.h"
 #include "TempDir.h"
 #include "core/Safetensors.h"
 #include "core/TensorOps.h"
+#include "layers/Modules.h"
 #include "train/Checkpoint.h"
+#include "train/EarlyStopping.h"
 #include "train/ModelFile.h"
 #include "train/Trainer.h"
 
@@ -255,7 +258,7 @@ TEST_CASE("fgq-eval on a VBD export reproduces the run's numbers") {
   writeTinyDataset(dir / "data");
   trainTinyTeacher(dir);
   nlohmann::json c = compressionConfig(dir, "vbd");
-  c["vbd"] = {{"gamma", 0.1}, {"images", 4}, {"holdout_images", 4}, {"batch_size", 8},
+  c["vbd"] = {{"gamma", 0.1}, {"images", 4}, {"holdout_views", 8}, {"batch_size", 8},
               {"steps", {{"per_tensor", 3}, {"per_channel", 2}, {"final", 2}}}};
   const nlohmann::json summary = runExperiment(parse(c), {});
   const nlohmann::json eval = evaluateModelFile(dir / "vbd/vbd.safetensors", {});
@@ -271,7 +274,7 @@ TEST_CASE("a VBD run lowers the average bit depth and keeps its logits near the 
   writeTexturedDataset(dir / "data");
   trainTinyTeacher(dir);
   nlohmann::json c = compressionConfig(dir, "vbd");
-  c["vbd"] = {{"gamma", 0.1}, {"images", 4}, {"holdout_images", 4}, {"batch_size", 8}, {"lr", {{"bits", 0.05}}},
+  c["vbd"] = {{"gamma", 0.1}, {"images", 4}, {"holdout_views", 8}, {"batch_size", 8}, {"lr", {{"bits", 0.05}}},
               {"steps", {{"per_tensor", 60}, {"per_channel", 20}, {"final", 20}}}};
   const nlohmann::json summary = runExperiment(parse(c), {});
   const double bits = summary["bits"]["average_bits"], distance = summary["logit_l1"];
@@ -340,6 +343,58 @@ TEST_CASE("calibration reads exactly K distinct images (seeded), and with none s
   CHECK(synthesized["agreement"].get<double>() > 50.0);
 
   nlohmann::json v = compressionConfig(dir, "vbd");
-  v["vbd"] = {{"gamma", 0.1}, {"images", 3}, {"holdout_images", 4}, {"batch_size", 8}, {"steps", {{"per_tensor", 2}, {"per_channel", 1}, {"final", 2}}}};
+  v["vbd"] = {{"gamma", 0.1}, {"images", 3}, {"holdout_views", 8}, {"batch_size", 8}, {"steps", {{"per_tensor", 2}, {"per_channel", 1}, {"final", 2}}}};
   CHECK(runExperiment(parse(v), {})["images"] == 3);
+}
+
+TEST_CASE("few-image batch-norm distillation trains only gamma and beta, and keeps its best held-out state") {
+  testing::TempDir dir;
+  writeTexturedDataset(dir / "data");
+  trainTinyTeacher(dir);
+  auto convert = [&](const std::string& out, int64_t steps, double lr) {
+    nlohmann::json c = compressionConfig(dir, out);
+    c["quantization"] = {{"bn_statistics", "correct"},
+                         {"calibration", {{"images", 2}, {"views", 8}, {"batch_size", 16}}},
+                         {"distillation", {{"steps", steps}, {"lr", lr}, {"batch_size", 8}, {"eval_every_steps", 5}, {"patience", 2}}}};
+    const nlohmann::json summary = runExperiment(parse(c), {});
+    return std::pair{summary, loadSafetensors((dir / out) + "/quantized.safetensors").tensors};
+  };
+  const auto [plain, before] = convert("plain", 0, 1e-2);
+  const auto [distilled, after] = convert("distilled", 40, 1e-2);
+  CHECK(plain["bn_distillation"].is_null());
+  CHECK(distilled["calibration_images"] == 2);  // the distillation's views are of the same two images
+  const double start = distilled["bn_distillation"]["holdout_l1_before"].get<double>();
+  const double best = distilled["bn_distillation"]["holdout_l1_after"].get<double>();
+  MESSAGE("held-out L1 " << start << " -> " << best << ", logit L1 on the test set " << plain["logit_l1"].get<double>() << " -> "
+                         << distilled["logit_l1"].get<double>());
+  CHECK(best < start);
+  std::set<std::string> affineNames;
+  const auto model = createModel("resnet20", parse(compressionConfig(dir, "plain")).model.options);
+  for (auto& [name, module] : model->namedModules())
+    if (dynamic_cast<BatchNorm2d*>(module)) affineNames.insert({name + ".weight", name + ".bias"});
+  int64_t changed = 0;
+  for (const auto& [name, t] : before) {
+    const bool affine = affineNames.contains(name);
+    const bool same = compare(t, after.at(name)).maxAbsDiff == 0;
+    if (!same) ++changed;
+    if (!affine) CHECK_MESSAGE(same, name << " changed");
+  }
+  CHECK(changed > 0);
+}
+
+TEST_CASE("early stopping says stop after `patience` checks without improvement and restores the best state") {
+  Random random(3);
+  Linear layer(2, 1, random);
+  EarlyStopping stopping(2);
+  auto setWeight = [&](float w) { fill(layer.weight.tensor(), w); };
+  const std::vector<std::pair<float, double>> checks{{1.0f, 3.0}, {2.0f, 2.0}, {3.0f, 2.5}, {4.0f, 2.0}};
+  std::vector<bool> stops;
+  for (const auto& [weight, error] : checks) {
+    setWeight(weight);
+    stops.push_back(stopping.stop(error, layer));
+  }
+  CHECK(stops == std::vector<bool>{false, false, false, true});  // 2.0 again is no improvement
+  CHECK(stopping.best() == 2.0);
+  stopping.restoreBest(layer);
+  CHECK(layer.weight.tensor().data<float>()[0] == 2.0f);
 }

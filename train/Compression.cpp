@@ -4,6 +4,7 @@
 
 #include "core/TensorOps.h"
 #include "data/RepeatedDataset.h"
+#include "train/BatchNormDistillation.h"
 #include "train/BatchNormReestimation.h"
 #include "train/DataFreeCalibration.h"
 #include "train/Datasets.h"
@@ -20,7 +21,10 @@ CalibrationData synthesizedData(const Experiment& e, Module& fp32) {
   const SynthesizedImages s = synthesizeImages(fp32, {e.model.options.inChannels, size, size}, options);
   std::cerr << "calibration: no images; synthesized " << options.images << " inputs from the FP32 model's batch-norm statistics in "
             << options.steps << " steps (statistics mismatch " << s.initialLoss << " -> " << s.finalLoss << ")\n";
-  return {splitRows(s.images, q.calibrationBatchSize), 0, 1, "synthesized"};
+  CalibrationData data;
+  data.batches = splitRows(s.images, q.calibrationBatchSize);
+  data.mode = "synthesized";
+  return data;
 }
 
 }  // namespace
@@ -38,6 +42,14 @@ CalibrationData calibrationData(const Experiment& e, Module& fp32) {
               << source->size() << "\n";
   std::vector<int64_t> images = drawImages(*source, q.calibrationImages, q.calibrationSeed);
   const int64_t count = static_cast<int64_t>(images.size());
+  if (q.distillation.steps > 0) {
+    auto augmented = [&](int64_t size) {
+      auto base = q.calibrationFolder.empty() ? makeDataset(e, true, q.viewTransforms, false) : makeUnlabeledFolder(e, q.calibrationFolder, q.viewTransforms);
+      return std::make_unique<RepeatedDataset>(std::move(base), images, std::max(count, size));
+    };
+    data.augmented = augmented(q.distillation.batchSize);
+    data.holdout = allBatches(*augmented(q.distillation.holdoutViews), q.distillation.batchSize, q.calibrationSeed + 1);
+  }
   RepeatedDataset views(std::move(source), std::move(images), count * data.views);
   data.batches = allBatches(views, q.calibrationBatchSize, q.calibrationSeed);
   data.images = views.distinctRead();
@@ -63,6 +75,14 @@ std::vector<std::string> convertFgq(Module& model, const QuantizationConfig& q, 
   }
   model.eval();
   return kept;
+}
+
+nlohmann::json distillConversion(Module& model, Module& teacher, const QuantizationConfig& q, const CalibrationData& data) {
+  if (q.distillation.steps == 0 || !data.augmented) return nullptr;
+  const BnDistillationResult r = distillBatchNorm(model, teacher, *data.augmented, data.holdout, q.distillation);
+  std::cerr << "batch-norm distillation: " << r.steps << " steps on " << data.augmented->describe() << "; held-out L1 " << r.startError
+            << " -> " << r.bestError << "\n";
+  return {{"steps", r.steps}, {"holdout_l1_before", r.startError}, {"holdout_l1_after", r.bestError}};
 }
 
 }  // namespace fgq

@@ -2,7 +2,11 @@
 // The compression steps of a run, from its "quantization" block: calibration images, then FGQ
 // conversion without retraining (methods.md, section 1): install quantizers, calibrate activation
 // scales, set the batch-norm statistics for the quantized network, calibrate again.
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <vector>
+
+#include "data/Dataset.h"
 
 #include "layers/Module.h"
 #include "train/ExperimentConfig.h"
@@ -13,14 +17,23 @@ namespace fgq {
 // the training set with no labels read, each seen as `views` views (one: the evaluation transforms;
 // more: augmented by calibration.transforms). Any count down to 1 works; with 0, no image is read and
 // the inputs are synthesized from `fp32`, the model before conversion (train/DataFreeCalibration.h).
+// With batch-norm distillation on, also the same images under calibration.transforms for it to learn
+// from and other views of them held out.
 struct CalibrationData {
   std::vector<Tensor> batches;
   int64_t images = 0, views = 1;  // distinct images read, views of each
   std::string mode;               // "images" or "synthesized"
+  std::unique_ptr<Dataset> augmented;
+  std::vector<Tensor> holdout;
 };
 CalibrationData calibrationData(const Experiment& experiment, Module& fp32);
 
 // Returns the names of the layers kept at int8.
 std::vector<std::string> convertFgq(Module& model, const QuantizationConfig& config, const std::vector<Tensor>& batches);
+
+// Few-image batch-norm distillation against `teacher` (train/BatchNormDistillation.h) when the config
+// asks for it and the calibration read images; prints what it did and returns it for the summary
+// (steps, held-out error before and after), or null.
+nlohmann::json distillConversion(Module& model, Module& teacher, const QuantizationConfig& config, const CalibrationData& data);
 
 }  // namespace fgq

@@ -114,12 +114,12 @@ VbdConfig parseVbd(const ConfigNode& node, const Experiment& e) {
   if (v.gamma < 0) node.fail("gamma", "must be >= 0, found " + std::to_string(v.gamma));
   v.weightsOnly = node.get<bool>("weights_only", v.weightsOnly);
   v.images = node.get<int64_t>("images", v.images);
-  v.holdoutImages = node.get<int64_t>("holdout_images", v.holdoutImages);
+  v.holdoutViews = node.get<int64_t>("holdout_views", v.holdoutViews);
   v.batchSize = node.get<int64_t>("batch_size", v.batchSize);
   v.folder = node.get<std::string>("folder", v.folder);
   v.seed = static_cast<uint64_t>(node.get<int64_t>("seed", static_cast<int64_t>(v.seed)));
   if (v.images < 1) node.fail("images", "needs at least 1 image");
-  if (v.holdoutImages < 0) node.fail("holdout_images", "must be >= 0");
+  if (v.holdoutViews < 0) node.fail("holdout_views", "must be >= 0 (0: no early stopping)");
   if (v.batchSize < 1) node.fail("batch_size", "must be positive");
   v.transforms = node.has("transforms") ? parseTransforms(node.child("transforms"), e.data.trainTransforms.mean, e.data.trainTransforms.std)
                                         : e.data.trainTransforms;
@@ -161,6 +161,24 @@ void parseCalibration(const ConfigNode& calibration, const TransformOptions& tra
   q.calibrationSeed = static_cast<uint64_t>(calibration.get<int64_t>("seed", static_cast<int64_t>(q.calibrationSeed)));
   if (q.calibrationImages < 0) calibration.fail("images", "must be >= 0 (0: inputs synthesized from the FP32 model, no images)");
   if (q.calibrationBatchSize < 1) calibration.fail("batch_size", "must be positive");
+}
+
+// The "distillation" block of a quantization block: few-image batch-norm distillation.
+BnDistillationOptions parseBnDistillation(const ConfigNode& node, uint64_t seed) {
+  BnDistillationOptions d;
+  d.steps = node.get<int64_t>("steps", d.steps);
+  d.lr = node.get<double>("lr", d.lr);
+  d.batchSize = node.get<int64_t>("batch_size", d.batchSize);
+  d.evalEverySteps = node.get<int64_t>("eval_every_steps", d.evalEverySteps);
+  d.patience = node.get<int64_t>("patience", d.patience);
+  d.holdoutViews = node.get<int64_t>("holdout_views", d.holdoutViews);
+  d.seed = seed;
+  if (d.steps < 0) node.fail("steps", "must be >= 0 (0: no distillation)");
+  if (d.lr <= 0) node.fail("lr", "must be positive");
+  for (const auto& [key, value] : {std::pair{"batch_size", d.batchSize}, {"eval_every_steps", d.evalEverySteps}, {"patience", d.patience},
+                                   {"holdout_views", d.holdoutViews}})
+    if (value < 1) node.fail(key, "must be positive");
+  return d;
 }
 
 // `transforms`: the training augmentation, the default for calibration views.
@@ -207,6 +225,7 @@ QuantizationConfig parseQuantization(const ConfigNode& node, const TransformOpti
   else
     node.fail("bn_statistics", "expected \"correct\" or \"reestimate\", found \"" + statistics + "\"");
   parseCalibration(node.child("calibration"), transforms, q);
+  q.distillation = parseBnDistillation(node.child("distillation"), q.calibrationSeed);
   return q;
 }
 

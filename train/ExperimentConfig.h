@@ -8,6 +8,7 @@
 #include "data/Transforms.h"
 #include "layers/models/Models.h"
 #include "train/ConfigReader.h"
+#include "train/BatchNormDistillation.h"
 #include "train/DataFreeCalibration.h"
 #include "quant/Fgq.h"
 #include "quant/Vbd.h"
@@ -70,6 +71,7 @@ struct QuantizationConfig {
   uint64_t calibrationSeed = 0;
   TransformOptions viewTransforms;  // the augmentation of the views (data.train_transforms by default)
   SynthesisOptions synthesis;       // with calibrationImages 0 (its seed is calibrationSeed)
+  BnDistillationOptions distillation;  // after the statistics, on views of the same images (its seed is calibrationSeed)
   int64_t views() const;            // the views of each image this block asks for
 };
 // The calibration samples the automatic view count aims at: one view each from this many images or more.
@@ -94,12 +96,13 @@ struct FinetuneConfig {
 };
 
 // The "vbd" block: variable bit-depth compression by distillation (methods.md, section 2) from a few
-// unlabeled images, in three stages: per-tensor B, E, alpha; per-channel E, alpha for weights; B
-// rounded up and frozen while E, alpha and the weights train, with early stopping on held-out images.
+// unlabeled images (a seeded draw of `images`, the only ones read), in three stages: per-tensor B, E,
+// alpha; per-channel E, alpha for weights; B rounded up and frozen while E, alpha and the weights
+// train, with early stopping on held-out views (other augmentations of the same images).
 struct VbdConfig {
   double gamma = 0.005;
   bool weightsOnly = false;  // the size term counts weights only ("smallest storage")
-  int64_t images = 8, holdoutImages = 8, batchSize = 32;
+  int64_t images = 8, holdoutViews = 64, batchSize = 32;
   std::string folder;  // unlabeled images instead of the training set
   uint64_t seed = 0;
   TransformOptions transforms;

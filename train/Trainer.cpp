@@ -43,10 +43,11 @@ struct Conversion {
   double seconds = 0;
   int64_t calibrationImages = 0, calibrationViews = 1;
   std::string calibrationMode;
+  nlohmann::json bnDistillation;
 };
 
 // FGQ conversion; a resumed run only installs the quantizers, whose calibrated state is in the checkpoint.
-Conversion convertPhase(const Experiment& e, Module& model, bool resume) {
+Conversion convertPhase(const Experiment& e, Module& model, Module* teacher, bool resume) {
   Conversion c;
   if (!e.quantization) return c;
   const QuantizationConfig& q = *e.quantization;
@@ -57,6 +58,7 @@ Conversion convertPhase(const Experiment& e, Module& model, bool resume) {
   const auto start = Clock::now();
   const CalibrationData data = calibrationData(e, model);
   c.keptLayers = convertFgq(model, q, data.batches);
+  c.bnDistillation = distillConversion(model, *teacher, q, data);
   c.calibrationImages = data.images;
   c.calibrationViews = data.views;
   c.calibrationMode = data.mode;
@@ -71,7 +73,8 @@ Conversion convertPhase(const Experiment& e, Module& model, bool resume) {
 nlohmann::json initialProgress(const Conversion& c) {
   return {{"epoch", 0}, {"step", 0}, {"loss_sum", 0.0}, {"correct", 0}, {"seen", 0}, {"best_top1", -1.0}, {"best_epoch", 0},
           {"elapsed_seconds", 0.0}, {"train_seconds", 0.0}, {"conversion_seconds", c.seconds}, {"calibration_images", c.calibrationImages},
-          {"calibration_views", c.calibrationViews}, {"calibration_mode", c.calibrationMode}};
+          {"calibration_views", c.calibrationViews}, {"calibration_mode", c.calibrationMode},
+          {"bn_distillation", c.bnDistillation}};
 }
 
 nlohmann::json summaryOf(const Experiment& e, const TrainingPlan& plan, const TrainingLoop& loop, const nlohmann::json& measures,
@@ -119,7 +122,7 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
   auto evalSet = makeDataset(e, false, e.data.evalTransforms);
   DataLoader evalLoader(*evalSet, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval});
   Models m = loadModels(e);
-  const Conversion conversion = convertPhase(e, *m.model, options.resume);
+  const Conversion conversion = convertPhase(e, *m.model, m.teacher.get(), options.resume);
   TrainingLoop loop(e.outputDir, plan, *m.model, m.teacher.get(), evalLoader, options, initialProgress(conversion), sessionStart);
   std::cerr << e.name << ": " << e.model.arch << (plan.distill ? " distilled from its FP32 teacher" : "")
             << (plan.data ? " on " + plan.data->describe() : std::string()) << ", evaluated on " << evalSet->describe() << "\n";
@@ -132,7 +135,7 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
   const nlohmann::json measures = measureModel(*m.model, m.teacher.get(), evalLoader, evalSet->get(0, random).image.shape());
   nlohmann::json summary = summaryOf(e, plan, loop, measures, secondsSince(evalStart));
   if (m.teacher) {
-    for (const char* key : {"calibration_images", "calibration_views", "calibration_mode"}) summary[key] = loop.progress().value(key, nlohmann::json());
+    for (const char* key : {"calibration_images", "calibration_views", "calibration_mode", "bn_distillation"}) summary[key] = loop.progress().value(key, nlohmann::json());
     saveCompressed(e, *m.model, conversion, measures, summary);
   } else {
     saveModel(e.outputDir + "/model.safetensors", *m.model);

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
-#include <numeric>
 
 #include "autograd/Functions.h"
 #include "core/AtomicFile.h"
@@ -21,6 +20,7 @@
 #include "train/Checkpoint.h"
 #include "train/Datasets.h"
 #include "train/Distillation.h"
+#include "train/EarlyStopping.h"
 #include "train/Measures.h"
 #include "train/Progress.h"
 #include "train/TeacherRecord.h"
@@ -40,39 +40,29 @@ std::unique_ptr<Module> foldedTeacherCopy(const Experiment& e) {
   return model;
 }
 
-// The images VBD learns from and the held-out ones it stops on: the first `images` of the source (with
-// augmentation, repeated into batches) and the next `holdoutImages` (without).
+// The views VBD learns from and the held-out ones it stops on: `images` distinct images drawn by the
+// seed, seen through the augmentation, and other augmentations of the same images.
 struct VbdData {
-  std::unique_ptr<Dataset> views;
+  std::unique_ptr<RepeatedDataset> views;
   std::vector<Tensor> holdout;
 };
 
 VbdData vbdData(const Experiment& e) {
   const VbdConfig& v = *e.vbd;
-  auto source = [&](const TransformOptions& t) -> std::unique_ptr<Dataset> {
-    if (v.folder.empty()) return makeDataset(e, true, t, false);
-    return makeUnlabeledFolder(e, v.folder, t);
+  auto source = [&]() -> std::unique_ptr<Dataset> {
+    if (v.folder.empty()) return makeDataset(e, true, v.transforms, false);
+    return makeUnlabeledFolder(e, v.folder, v.transforms);
   };
   VbdData d;
-  auto train = source(v.transforms);
-  FGQ_CHECK(train->size() >= v.images + v.holdoutImages,
-            train->describe() << " has " << train->size() << " images; vbd needs images + holdout_images = " << v.images + v.holdoutImages);
-  std::vector<int64_t> first(v.images);
-  std::iota(first.begin(), first.end(), 0);
-  d.views = std::make_unique<RepeatedDataset>(std::move(train), std::move(first), std::max(v.images, v.batchSize));
-  if (v.holdoutImages > 0) {
-    std::vector<int64_t> next(v.holdoutImages);
-    std::iota(next.begin(), next.end(), v.images);
-    RepeatedDataset held(source(e.data.evalTransforms), std::move(next), v.holdoutImages);
-    d.holdout = allBatches(held, v.holdoutImages, 0);
+  auto train = source();
+  FGQ_CHECK(train->size() >= v.images, train->describe() << " has " << train->size() << " images; vbd.images asks for " << v.images);
+  const std::vector<int64_t> images = drawImages(*train, v.images, v.seed);
+  d.views = std::make_unique<RepeatedDataset>(std::move(train), images, std::max(v.images, v.batchSize));
+  if (v.holdoutViews > 0) {
+    RepeatedDataset held(source(), images, std::max(v.images, v.holdoutViews));
+    d.holdout = allBatches(held, v.batchSize, v.seed + 1);
   }
   return d;
-}
-
-std::map<std::string, Tensor> snapshot(const Module& model) {
-  std::map<std::string, Tensor> copy;
-  for (const auto& [name, t] : model.stateDict()) copy[name] = t.clone();
-  return copy;
 }
 
 // Bit depths as they stand: per layer, and the averages (weights and activations, weights, activations).
@@ -137,9 +127,7 @@ class VbdStages {
   // Ends with the best held-out state when the stage stops early.
   void run(const Stage& stage) {
     optimizers_ = optimizersFor(stage);
-    best_ = INFINITY;
-    bestState_.clear();
-    sinceBest_ = 0;
+    stopping_ = EarlyStopping(v_.patience);
     Progress bar(0, 1, stage.steps, v_.batchSize, "bits");
     double errorSum = 0;
     for (int64_t step = 0; step < stage.steps; ++step, ++globalStep_) {
@@ -150,7 +138,7 @@ class VbdStages {
       if (((step + 1) % v_.evalEverySteps == 0 || last) && checkHeldOut(stage, errorSum / static_cast<double>(step + 1), size)) break;
     }
     bar.finish();
-    if (!bestState_.empty()) student_.loadStateDict(bestState_, "best held-out state");
+    stopping_.restoreBest(student_);
     const nlohmann::json b = bitReport(tensors_);
     std::cerr << stage.label << ": average " << b["average_bits"].get<double>() << " bits (weights " << b["average_weight_bits"].get<double>()
               << ", activations " << b["average_activation_bits"].get<double>() << ")\n";
@@ -193,14 +181,7 @@ class VbdStages {
     metrics_ << nlohmann::json{{"stage", stage.label}, {"step", globalStep_ + 1}, {"train_error", trainError}, {"holdout_error", held},
                                {"average_bits", size}}.dump()
              << "\n" << std::flush;
-    if (!stage.earlyStop || holdout_.empty()) return false;
-    if (held < best_) {
-      best_ = held;
-      bestState_ = snapshot(student_);
-      sinceBest_ = 0;
-      return false;
-    }
-    return ++sinceBest_ >= v_.patience;
+    return stage.earlyStop && !holdout_.empty() && stopping_.stop(held, student_);
   }
 
   const VbdConfig& v_;
@@ -212,9 +193,8 @@ class VbdStages {
   std::ofstream metrics_;
   std::vector<Variable> bitDepths_, exponents_, offsets_, weights_;
   std::vector<std::unique_ptr<Optimizer>> optimizers_;
-  int64_t globalStep_ = 0, epoch_ = 0, sinceBest_ = 0;
-  double best_ = INFINITY;
-  std::map<std::string, Tensor> bestState_;
+  int64_t globalStep_ = 0, epoch_ = 0;
+  EarlyStopping stopping_{0};
 };
 
 // The export, saved, loaded into a fresh model and compared with the training graph (same rounded E
@@ -266,7 +246,7 @@ nlohmann::json runVbd(const Experiment& e) {
   writeBitsTable(e.outputDir + "/bits.md", e.name, bits);
   DataLoader evalLoader(*evalSet, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval});
   const nlohmann::json measures = measureModel(*deployed, teacher.get(), evalLoader, imageShape);
-  nlohmann::json summary = {{"name", e.name}, {"kind", "vbd"}, {"gamma", v.gamma}, {"images", v.images}, {"bits", bits},
+  nlohmann::json summary = {{"name", e.name}, {"kind", "vbd"}, {"gamma", v.gamma}, {"images", data.views->distinctRead()}, {"bits", bits},
                             {"export_max_abs_difference", exportDifference}, {"wall_seconds", seconds(start)}};
   for (const char* key : {"teacher_top1", "drop", "agreement", "logit_l1"}) summary[key] = measures[key];
   summary["final_top1"] = measures["top1"];

@@ -1,0 +1,81 @@
+#include "train/BatchNormDistillation.h"
+
+#include <iostream>
+
+#include "data/DataLoader.h"
+#include "layers/Modules.h"
+#include "train/Adam.h"
+#include "train/Distillation.h"
+#include "train/EarlyStopping.h"
+#include "train/Evaluate.h"
+#include "train/Progress.h"
+
+namespace fgq {
+namespace {
+
+// Leaves only the batch norms' gamma and beta trainable and returns them; the destructor restores
+// every parameter's flag.
+class AffineOnly {
+ public:
+  explicit AffineOnly(Module& model) {
+    for (Variable p : model.parameters()) {
+      saved_.emplace_back(p, p.requiresGrad());
+      p.setRequiresGrad(false);
+    }
+    for (auto& [name, module] : model.namedModules())
+      if (auto* bn = dynamic_cast<BatchNorm2d*>(module))
+        for (Variable* p : {&bn->weight, &bn->bias}) {
+          p->setRequiresGrad(true);
+          trainable.push_back(*p);
+        }
+  }
+  ~AffineOnly() {
+    for (auto& [p, required] : saved_) p.setRequiresGrad(required);
+  }
+  std::vector<Variable> trainable;
+
+ private:
+  std::vector<std::pair<Variable, bool>> saved_;
+};
+
+}  // namespace
+
+BnDistillationResult distillBatchNorm(Module& student, Module& teacher, const Dataset& views, const std::vector<Tensor>& holdout,
+                                      const BnDistillationOptions& o) {
+  AffineOnly affine(student);
+  FGQ_CHECK(!affine.trainable.empty(), "batch-norm distillation needs a model with batch norms");
+  Adam adam(affine.trainable, AdamOptions{o.lr});
+  DataLoader loader(views, {o.batchSize, true, false, o.seed, 2, -1});
+  student.eval();
+  BnDistillationResult result;
+  EarlyStopping stopping(o.patience);
+  result.startError = heldOutL1(student, teacher, holdout);
+  stopping.stop(result.startError, student);
+  Progress bar(0, 1, o.steps, o.batchSize, "agreement");
+  double errorSum = 0;
+  int64_t epoch = 0, agreed = 0, seen = 0;
+  loader.startEpoch(epoch);
+  while (result.steps < o.steps) {
+    std::optional<Batch> batch = loader.next();
+    if (!batch) {
+      loader.startEpoch(++epoch);
+      continue;
+    }
+    adam.zeroGrad();
+    DistillationForward d = distillationForward(student, teacher, batch->images);
+    d.l1.backward();
+    adam.step();
+    errorSum += d.l1.tensor().itemAsDouble();
+    agreed += countAgreements(d.logits.tensor(), d.teacherLogits);
+    seen += batch->images.shape()[0];
+    bar.update(result.steps, errorSum / static_cast<double>(result.steps + 1), 100.0 * static_cast<double>(agreed) / static_cast<double>(seen));
+    ++result.steps;
+    if ((result.steps % o.evalEverySteps == 0 || result.steps == o.steps) && stopping.stop(heldOutL1(student, teacher, holdout), student)) break;
+  }
+  bar.finish();
+  stopping.restoreBest(student);
+  result.bestError = stopping.best();
+  return result;
+}
+
+}  // namespace fgq
