@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
 # FGQ from few unlabeled images: Top-1 for K = 0, 1, 2, 4, 8, 32, 256 calibration images (three seeded
-# draws for each K > 0), N = 4 and 64 at 8-bit activations (and 4-bit for K = 1, 8, 256), for plain
-# batch-norm re-estimation (one view per image, methods.md 1.6) beside the correction of the FP32
-# statistics with augmented views (docs/calibration.md). Every run is kept under OUT and skipped when its
-# summary exists, so the script resumes where it stopped. Prints a table: mean, min and max over draws.
+# draws for each K > 0), N = 4 and 64 at 8-bit activations (and 4-bit for K = 1, 8, 256), for
+#   default  the config's default (calibration.recipe "auto": the few-image recipe below 256 images,
+#            plain re-estimation from 256; docs/calibration.md),
+#   plain    plain batch-norm re-estimation, one view per image (methods.md 1.6),
+#   correct  the FP32 statistics corrected, automatic views, nothing synthesized, no distillation.
+# Every run is kept under OUT and skipped when its summary exists, so the script resumes where it
+# stopped. Prints a table: mean, min and max over draws.
 #   bench/few_images.sh [TEACHER_MODEL [OUT]]   (defaults: runs/fmnist_resnet20_fp32/model.safetensors,
 #                                                bench_runs/few_images/<teacher dir name>)
+# Environment: METHODS (default "default plain"), IMAGES (default "1 8 256 2 4 32"; 0 always runs once
+# per N with the default), DRAWS (default 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 teacher="${1:-runs/fmnist_resnet20_fp32/model.safetensors}"
 out="${2:-bench_runs/few_images/$(basename "$(dirname "$teacher")")}"
+methods=(${METHODS:-default plain})
+images=(${IMAGES:-1 8 256 2 4 32})
+draws=${DRAWS:-3}
 [ -f "$teacher" ] || { echo "few_images: $teacher: teacher not found (train it: build/apps/fgq-train configs/fmnist_resnet20_fp32.json)" >&2; exit 2; }
 mkdir -p "$out"
 
@@ -19,26 +27,30 @@ run() {  # method n bits k draw
   local sets=(--set model.weights="$teacher" --set output.dir="$dir" --set quantization.weights.group_size="$n"
               --set quantization.activations.bits="$bits" --set quantization.calibration.images="$k"
               --set quantization.calibration.seed="$draw")
-  if [ "$method" = plain ]; then
-    sets+=(--set quantization.bn_statistics=reestimate --set quantization.calibration.views=1)
-  else
-    sets+=(--set quantization.bn_statistics=correct --set 'quantization.calibration.views="auto"')
-  fi
+  case $method in
+    default) ;;
+    plain) sets+=(--set quantization.calibration.recipe=plain) ;;
+    correct) sets+=(--set quantization.calibration.recipe=few_images --set quantization.calibration.mix_synthetic=false
+                    --set quantization.distillation.steps=0) ;;
+    *) echo "few_images: unknown method '$method' (default, plain, correct)" >&2; exit 2 ;;
+  esac
   echo "few_images: $dir" >&2
   build/apps/fgq-train configs/fmnist_resnet20_fgq.json "${sets[@]}" --overwrite > "$dir.log" 2>&1 ||
     { echo "few_images: $dir failed; see $dir.log" >&2; exit 1; }
 }
 
 for n in 4 64; do
-  for method in correct plain; do
-    for k in 1 8 256 2 4 32; do
-      for draw in 0 1 2; do
+  run default "$n" 8 0 0
+  for k in "${images[@]}"; do
+    for method in "${methods[@]}"; do
+      # From 256 images the default is plain re-estimation: one set of runs serves both.
+      [ "$method" = plain ] && [ "$k" -ge 256 ] && [[ " ${methods[*]} " == *" default "* ]] && continue
+      for ((draw = 0; draw < draws; ++draw)); do
         run "$method" "$n" 8 "$k" "$draw"
         case $k in 1 | 8 | 256) run "$method" "$n" 4 "$k" "$draw" ;; esac
       done
     done
   done
-  run correct "$n" 8 0 0
 done
 
 /usr/bin/python3 - "$out" <<'PY'

@@ -4,7 +4,11 @@
 # flat validation folder with a ground-truth file, a synset list, unlabeled images), then
 #   1. fgq-train configs/resnet50_n64.json: conversion with BN re-estimation, distillation fine-tuning,
 #      evaluation, summary.json (time per phase, peak memory);
-#   2. calibration and distillation from 1, 8 and 100 unlabeled images;
+#   2. calibration and distillation from 1, 8 and 100 unlabeled images with the default calibration
+#      recipe (below 256 images: the few-image recipe of docs/calibration.md; its synthesis and
+#      batch-norm distillation at smoke-test budgets here: 4 inputs, 2 synthesis steps, 4 distillation
+#      steps, where the defaults, 32 / 200 / 200, would take an estimated half hour a run for ResNet-50
+#      on 2 cores);
 #   3. fgq-report configs/sweep_resnet50.json on two group sizes and the fine-tuned run.
 #   bench/imagenet_end_to_end.sh [WORK_DIR]   (default /tmp/fgq_imagenet_end_to_end)
 # Needs build/ (scripts/build.sh) and Debian's python3-torch and python3-torchvision.
@@ -23,6 +27,8 @@ echo "== 2. calibration and distillation from unlabeled images"
 for images in 1 8 100; do
   build/apps/fgq-train configs/resnet50_n64.json "${paths[@]}" --set "quantization.calibration.folder=$data/unlabeled" \
     --set "quantization.calibration.images=$images" --set "finetune.folder=$data/unlabeled" --set "finetune.images=$images" \
+    --set quantization.calibration.synthetic_images=4 --set quantization.calibration.synthesis_steps=2 \
+    --set quantization.distillation.steps=4 --set quantization.distillation.batch_size=8 --set quantization.distillation.holdout_views=8 \
     --set finetune.steps=2 --set finetune.batch_size=16 --set "output.dir=$work/unlabeled_$images" 2> "$work/unlabeled_$images.log"
 done
 

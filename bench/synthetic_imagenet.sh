@@ -28,7 +28,11 @@ s = json.load(open(sys.argv[1]))
 p, images = s["phase_seconds"], s["calibration_images"]
 tuning = (f"fine-tuning {s['steps']} steps {p['training']:.1f} s (steady {s['steady_images_per_second']:.2f} img/s), "
           if s["steps"] else "")
-print(f"{sys.argv[2]}: conversion from {images} images {p['conversion']:.1f} s ({p['conversion'] / images:.3f} s an image), "
+recipe = s.get("calibration_mode", "images")
+d = s.get("bn_distillation")
+if d:
+    recipe += f", {d['steps']} batch-norm distillation steps (held-out L1 {d['holdout_l1_before']:.4f} -> {d['holdout_l1_after']:.4f})"
+print(f"{sys.argv[2]}: conversion from {images} images ({recipe}) {p['conversion']:.1f} s ({p['conversion'] / max(images, 1):.3f} s an image), "
       f"{tuning}final evaluation by both models {p['final_evaluation']:.1f} s, whole run {s['wall_seconds']:.1f} s, "
       f"peak memory {s['peak_memory_bytes'] / 2**30:.2f} GiB; top-1 {s['final_top1']:.2f}% (FP32 {s['teacher_top1']:.2f}%), "
       f"agreement {s['agreement']:.2f}%, logit L1 {s['logit_l1']:.4f}")

@@ -105,7 +105,7 @@ TEST_CASE("bad ImageNet input: an empty val folder, a ground-truth count that do
   writeSmallImagenet(dir);
   const std::string resnet50 = writeWeights(dir / "resnet50.safetensors", "resnet50", 3);
   nlohmann::json c = imagenetConfig(dir, resnet50);
-  c["quantization"] = {{"weights", {{"group_size", 64}}}, {"calibration", {{"images", 2}}}};
+  c["quantization"] = {{"weights", {{"group_size", 64}}}, {"calibration", {{"images", 2}, {"recipe", "plain"}}}};
 
   nlohmann::json bad = c;
   fs::create_directories(dir / "empty_val");
@@ -153,11 +153,16 @@ TEST_CASE("calibration and distillation work from 1, 8 and 100 unlabeled images 
   for (const int64_t images : {1, 8, 100}) {
     CAPTURE(images);
     nlohmann::json c = imagenetConfig(dir, weights);
+    // The default recipe below 256 images (synthesized inputs, batch-norm distillation) at test budgets.
     c["quantization"] = {{"weights", {{"group_size", 64}}},
-                         {"calibration", {{"folder", dir / "unlabeled"}, {"images", images}, {"views", 1}, {"batch_size", 32}}}};
+                         {"calibration", {{"folder", dir / "unlabeled"}, {"images", images}, {"views", 1}, {"batch_size", 32},
+                                          {"synthetic_images", 2}, {"synthesis_steps", 1}}},
+                         {"distillation", {{"steps", 2}, {"batch_size", 4}, {"holdout_views", 4}}}};
     c["output"]["dir"] = dir / ("converted_" + std::to_string(images));
     const nlohmann::json converted = runExperiment(parse(c), {});
     CHECK(converted["calibration_images"] == images);
+    CHECK(converted["calibration_mode"] == "images and synthesized");
+    CHECK(converted["bn_distillation"]["steps"] == 2);
 
     c["finetune"] = {{"folder", dir / "unlabeled"}, {"images", images}, {"batch_size", 8}, {"optimizer", {{"type", "adam"}, {"lr", 1e-3}}}};
     if (images == 100) {

@@ -41,7 +41,7 @@ struct TinySweep {
     config["train"] = {{"epochs", 0}, {"eval_batch_size", 16}};
     config.erase("optimizer");
     config["model"]["weights"] = dir / "teacher/model.safetensors";
-    config["quantization"] = {{"calibration", {{"images", 8}}}};
+    config["quantization"] = {{"calibration", {{"images", 8}, {"recipe", "plain"}}}};
     std::ofstream(dir / "convert.json") << config.dump();
     sweepPath = dir / "sweep.json";
     std::ofstream(sweepPath) << nlohmann::json{{"name", "tiny_sweep"},

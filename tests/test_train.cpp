@@ -194,7 +194,7 @@ TEST_CASE("conversion configs: bad group size, solver, bits, keep_layers, calibr
 
   auto conversion = [&] {
     nlohmann::json c = compressionConfig(dir, "convert");
-    c["quantization"] = {{"weights", {{"group_size", 4}}}, {"calibration", {{"images", 1}}}};
+    c["quantization"] = {{"weights", {{"group_size", 4}}}, {"calibration", {{"images", 1}, {"recipe", "plain"}}}};
     return c;
   };
   nlohmann::json c = conversion();
@@ -332,7 +332,7 @@ TEST_CASE("calibration reads exactly K distinct images (seeded), and with none s
     const nlohmann::json summary = runExperiment(parse(c), RunOptions{false, true, -1});
     CHECK(summary["calibration_images"] == k);
     CHECK(summary["calibration_views"] == 4);
-    CHECK(summary["calibration_mode"] == "images");
+    CHECK(summary["calibration_mode"] == "images and synthesized");  // the few-image recipe: views, synthesized inputs, distillation
     c["quantization"]["calibration"]["views"] = "auto";  // enough views for 256 samples
     CHECK(parse(c).quantization->views() == (256 + k - 1) / k);
   }
@@ -397,4 +397,36 @@ TEST_CASE("early stopping says stop after `patience` checks without improvement 
   CHECK(stopping.best() == 2.0);
   stopping.restoreBest(layer);
   CHECK(layer.weight.tensor().data<float>()[0] == 2.0f);
+}
+
+TEST_CASE("calibration.recipe: auto takes the few-image recipe below 256 images and plain re-estimation from 256, keys override it") {
+  testing::TempDir dir;
+  nlohmann::json c = compressionConfig(dir, "fgq");
+  auto quantization = [&](const nlohmann::json& block) {
+    c["quantization"] = block;
+    return *parse(c).quantization;
+  };
+  for (int64_t k : {0, 1, 8, 255}) {
+    const QuantizationConfig q = quantization({{"calibration", {{"images", k}}}});
+    CHECK(q.fewImageRecipe);
+    CHECK(q.bnStatistics == BnStatistics::kCorrect);
+    CHECK(q.views() == (k > 0 ? (256 + k - 1) / k : 1));
+    CHECK(q.mixSynthetic == (k > 0));
+    CHECK(q.distillation.steps == (k > 0 ? 200 : 0));
+  }
+  for (const nlohmann::json& block : {nlohmann::json{{"calibration", {{"images", 256}}}}, nlohmann::json{{"calibration", {{"images", 4}, {"recipe", "plain"}}}}}) {
+    const QuantizationConfig q = quantization(block);
+    CHECK_FALSE(q.fewImageRecipe);
+    CHECK(q.bnStatistics == BnStatistics::kReestimate);
+    CHECK(q.views() == 1);
+    CHECK_FALSE(q.mixSynthetic);
+    CHECK(q.distillation.steps == 0);
+  }
+  const QuantizationConfig q = quantization({{"calibration", {{"images", 1}, {"views", 3}, {"mix_synthetic", false}}}, {"distillation", {{"steps", 0}}},
+                                             {"bn_statistics", "reestimate"}});
+  CHECK(q.views() == 3);
+  CHECK_FALSE(q.mixSynthetic);
+  CHECK(q.distillation.steps == 0);
+  CHECK(q.bnStatistics == BnStatistics::kReestimate);
+  CHECK(errorOf([&] { quantization({{"calibration", {{"recipe", "few"}}}}); }).find("recipe") != std::string::npos);
 }

@@ -49,8 +49,9 @@ BnDistillationResult distillBatchNorm(Module& student, Module& teacher, const Da
   student.eval();
   BnDistillationResult result;
   EarlyStopping stopping(o.patience);
+  const bool heldOut = !holdout.empty();
   result.startError = heldOutL1(student, teacher, holdout);
-  stopping.stop(result.startError, student);
+  if (heldOut) stopping.stop(result.startError, student);
   Progress bar(0, 1, o.steps, o.batchSize, "agreement");
   double errorSum = 0;
   int64_t epoch = 0, agreed = 0, seen = 0;
@@ -70,11 +71,12 @@ BnDistillationResult distillBatchNorm(Module& student, Module& teacher, const Da
     seen += batch->images.shape()[0];
     bar.update(result.steps, errorSum / static_cast<double>(result.steps + 1), 100.0 * static_cast<double>(agreed) / static_cast<double>(seen));
     ++result.steps;
-    if ((result.steps % o.evalEverySteps == 0 || result.steps == o.steps) && stopping.stop(heldOutL1(student, teacher, holdout), student)) break;
+    if (heldOut && (result.steps % o.evalEverySteps == 0 || result.steps == o.steps) && stopping.stop(heldOutL1(student, teacher, holdout), student))
+      break;
   }
   bar.finish();
   stopping.restoreBest(student);
-  result.bestError = stopping.best();
+  result.bestError = heldOut ? stopping.best() : 0;
   return result;
 }
 

@@ -4,7 +4,8 @@
 // quantized network so that its logits match the FP32 teacher's, L = mean|f(x) - g(x)|, on augmented
 // views of the calibration images. Held-out views (other augmentations of the same images) are checked
 // before the first step and every `evalEverySteps`; the state with the lowest held-out error is kept,
-// so the result is never worse on them than the conversion it started from.
+// so the result is never worse on them than the conversion it started from. Without held-out batches
+// every step is taken and the last state kept.
 #include <vector>
 
 #include "data/Dataset.h"

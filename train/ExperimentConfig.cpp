@@ -144,7 +144,17 @@ VbdConfig parseVbd(const ConfigNode& node, const Experiment& e) {
 // The "calibration" block of a quantization block, into `q`.
 void parseCalibration(const ConfigNode& calibration, const TransformOptions& transforms, QuantizationConfig& q) {
   q.calibrationImages = calibration.get<int64_t>("images", q.calibrationImages);
-  const nlohmann::json views = calibration.raw("views", q.calibrationViews);
+  const std::string recipe = calibration.get<std::string>("recipe", "auto");
+  if (recipe != "auto" && recipe != "plain" && recipe != "few_images")
+    calibration.fail("recipe", "expected \"auto\", \"plain\" or \"few_images\", found \"" + recipe + "\"");
+  q.fewImageRecipe = recipe == "few_images" || (recipe == "auto" && q.calibrationImages < kCalibrationSamples);
+  if (q.fewImageRecipe) {
+    q.calibrationViews = 0;
+    q.mixSynthetic = q.calibrationImages > 0;
+    q.bnStatistics = BnStatistics::kCorrect;
+    q.distillation.steps = q.calibrationImages > 0 ? kFewImageDistillationSteps : 0;
+  }
+  const nlohmann::json views = calibration.raw("views", q.calibrationViews == 0 ? nlohmann::json("auto") : nlohmann::json(q.calibrationViews));
   if (views.is_number_integer() && views.get<int64_t>() >= 1)
     q.calibrationViews = views.get<int64_t>();
   else if (views == "auto")
@@ -152,6 +162,7 @@ void parseCalibration(const ConfigNode& calibration, const TransformOptions& tra
   else
     calibration.fail("views", "expected a positive integer or \"auto\", found " + views.dump());
   q.synthesis.images = calibration.get<int64_t>("synthetic_images", q.synthesis.images);
+  q.mixSynthetic = calibration.get<bool>("mix_synthetic", q.mixSynthetic);
   q.synthesis.steps = calibration.get<int64_t>("synthesis_steps", q.synthesis.steps);
   if (q.synthesis.images < 1) calibration.fail("synthetic_images", "must be positive");
   if (q.synthesis.steps < 0) calibration.fail("synthesis_steps", "must be >= 0");
@@ -164,8 +175,7 @@ void parseCalibration(const ConfigNode& calibration, const TransformOptions& tra
 }
 
 // The "distillation" block of a quantization block: few-image batch-norm distillation.
-BnDistillationOptions parseBnDistillation(const ConfigNode& node, uint64_t seed) {
-  BnDistillationOptions d;
+BnDistillationOptions parseBnDistillation(const ConfigNode& node, BnDistillationOptions d, uint64_t seed) {
   d.steps = node.get<int64_t>("steps", d.steps);
   d.lr = node.get<double>("lr", d.lr);
   d.batchSize = node.get<int64_t>("batch_size", d.batchSize);
@@ -217,6 +227,7 @@ QuantizationConfig parseQuantization(const ConfigNode& node, const TransformOpti
   q.calibration.pow2 = activations.get<bool>("pow2", q.calibration.pow2);
 
   q.bnReestimation = node.get<bool>("bn_reestimation", q.bnReestimation);
+  parseCalibration(node.child("calibration"), transforms, q);
   const std::string statistics = node.get<std::string>("bn_statistics", q.bnStatistics == BnStatistics::kCorrect ? "correct" : "reestimate");
   if (statistics == "correct")
     q.bnStatistics = BnStatistics::kCorrect;
@@ -224,8 +235,7 @@ QuantizationConfig parseQuantization(const ConfigNode& node, const TransformOpti
     q.bnStatistics = BnStatistics::kReestimate;
   else
     node.fail("bn_statistics", "expected \"correct\" or \"reestimate\", found \"" + statistics + "\"");
-  parseCalibration(node.child("calibration"), transforms, q);
-  q.distillation = parseBnDistillation(node.child("distillation"), q.calibrationSeed);
+  q.distillation = parseBnDistillation(node.child("distillation"), q.distillation, q.calibrationSeed);
   return q;
 }
 

@@ -70,12 +70,18 @@ struct QuantizationConfig {
   int64_t calibrationBatchSize = 64;
   uint64_t calibrationSeed = 0;
   TransformOptions viewTransforms;  // the augmentation of the views (data.train_transforms by default)
-  SynthesisOptions synthesis;       // with calibrationImages 0 (its seed is calibrationSeed)
+  SynthesisOptions synthesis;       // with calibrationImages 0 or mixSynthetic (its seed is calibrationSeed)
+  bool mixSynthetic = false;        // synthesized inputs added to the images' views
   BnDistillationOptions distillation;  // after the statistics, on views of the same images (its seed is calibrationSeed)
+  // calibration.recipe: "few_images" (or "auto" below kCalibrationSamples images) makes correction,
+  // automatic views, synthesized inputs and batch-norm distillation the defaults (docs/calibration.md).
+  bool fewImageRecipe = false;
   int64_t views() const;            // the views of each image this block asks for
 };
-// The calibration samples the automatic view count aims at: one view each from this many images or more.
+// The calibration samples the automatic view count aims at: one view each from this many images or more;
+// "auto" picks the few-image recipe below this many images.
 inline constexpr int64_t kCalibrationSamples = 256;
+inline constexpr int64_t kFewImageDistillationSteps = 200;
 
 // The "finetune" block: training a compressed model against the FP32 teacher (methods.md, section
 // 1.7): L1 distance between logits, plus cross-entropy when cross_entropy_weight > 0 (labels read only

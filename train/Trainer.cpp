@@ -57,7 +57,7 @@ Conversion convertPhase(const Experiment& e, Module& model, Module* teacher, boo
   }
   const auto start = Clock::now();
   const CalibrationData data = calibrationData(e, model);
-  c.keptLayers = convertFgq(model, q, data.batches);
+  c.keptLayers = convertFgq(model, q, data.batches, data.synthesized);
   c.bnDistillation = distillConversion(model, *teacher, q, data);
   c.calibrationImages = data.images;
   c.calibrationViews = data.views;
