@@ -136,6 +136,8 @@ VbdConfig parseVbd(const ConfigNode& node, const Experiment& e) {
   v.evalEverySteps = node.get<int64_t>("eval_every_steps", v.evalEverySteps);
   v.patience = node.get<int64_t>("patience", v.patience);
   if (v.evalEverySteps < 1) node.fail("eval_every_steps", "must be positive");
+  v.synthesis.images = node.get<int64_t>("synthetic_images", v.synthesis.images);
+  if (v.synthesis.images < 0) node.fail("synthetic_images", "must be >= 0");
   v.start.initialBits = parseBits(node, "initial_bits", v.start.initialBits);
   v.start.edgeBits = parseBits(node, "edge_bits", v.start.edgeBits);
   return v;

@@ -113,9 +113,10 @@ struct VbdConfig {
   uint64_t seed = 0;
   TransformOptions transforms;
   int64_t tensorSteps = 300, channelSteps = 200, finalSteps = 200;
-  double lrBits = 0.01, lrExponent = 0.01, lrOffset = 0.02, lrWeights = 1e-5;
+  double lrBits = 0.05, lrExponent = 0.01, lrOffset = 0.02, lrWeights = 1e-5;  // B fastest: docs/calibration.md, "VBD"
   int64_t evalEverySteps = 25, patience = 4;
   VbdOptions start;  // the bit depths the quantizers start from
+  SynthesisOptions synthesis{0};  // inputs synthesized from the FP32 model beside the views (none by default; its seed is `seed`)
 };
 
 struct Experiment {

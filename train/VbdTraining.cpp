@@ -10,7 +10,9 @@
 #include "core/Safetensors.h"
 #include "core/TensorOps.h"
 #include "data/DataLoader.h"
+#include "data/ConcatDataset.h"
 #include "data/RepeatedDataset.h"
+#include "data/TensorDataset.h"
 #include "layers/BatchNormFolding.h"
 #include "quant/Fgq.h"
 #include "quant/Vbd.h"
@@ -18,6 +20,7 @@
 #include "quant/VbdSizeTerm.h"
 #include "train/Adam.h"
 #include "train/Checkpoint.h"
+#include "train/DataFreeCalibration.h"
 #include "train/Datasets.h"
 #include "train/Distillation.h"
 #include "train/EarlyStopping.h"
@@ -41,13 +44,15 @@ std::unique_ptr<Module> foldedTeacherCopy(const Experiment& e) {
 }
 
 // The views VBD learns from and the held-out ones it stops on: `images` distinct images drawn by the
-// seed, seen through the augmentation, and other augmentations of the same images.
+// seed, seen through the augmentation (with `synthetic_images` inputs synthesized from the FP32 model
+// beside them), and other augmentations of the same images.
 struct VbdData {
-  std::unique_ptr<RepeatedDataset> views;
+  std::unique_ptr<Dataset> views;
+  const RepeatedDataset* images = nullptr;  // the real ones among the views
   std::vector<Tensor> holdout;
 };
 
-VbdData vbdData(const Experiment& e) {
+VbdData vbdData(const Experiment& e, Module& fp32) {
   const VbdConfig& v = *e.vbd;
   auto source = [&]() -> std::unique_ptr<Dataset> {
     if (v.folder.empty()) return makeDataset(e, true, v.transforms, false);
@@ -57,7 +62,16 @@ VbdData vbdData(const Experiment& e) {
   auto train = source();
   FGQ_CHECK(train->size() >= v.images, train->describe() << " has " << train->size() << " images; vbd.images asks for " << v.images);
   const std::vector<int64_t> images = drawImages(*train, v.images, v.seed);
-  d.views = std::make_unique<RepeatedDataset>(std::move(train), images, std::max(v.images, v.batchSize));
+  auto real = std::make_unique<RepeatedDataset>(std::move(train), images, std::max(v.images, v.batchSize));
+  d.images = real.get();
+  d.views = std::move(real);
+  if (v.synthesis.images > 0) {
+    SynthesisOptions options = v.synthesis;
+    options.seed = v.seed;
+    const int64_t size = e.model.options.inputSize;
+    const SynthesizedImages s = synthesizeImages(fp32, {e.model.options.inChannels, size, size}, options);
+    d.views = std::make_unique<ConcatDataset>(std::move(d.views), std::make_unique<TensorDataset>(s.images, "synthesized inputs"));
+  }
   if (v.holdoutViews > 0) {
     RepeatedDataset held(source(), images, std::max(v.images, v.holdoutViews));
     d.holdout = allBatches(held, v.batchSize, v.seed + 1);
@@ -225,7 +239,7 @@ nlohmann::json runVbd(const Experiment& e) {
   Random random(0);
   const Shape imageShape = evalSet->get(0, random).image.shape();
 
-  VbdData data = vbdData(e);
+  VbdData data = vbdData(e, *teacher);
   DataLoader loader(*data.views, {v.batchSize, true, true, v.seed, 2, -1});
   loader.startEpoch(0);
   const Tensor calibration = loader.next()->images;  // the first batch of views sets the initial exponents
@@ -246,7 +260,7 @@ nlohmann::json runVbd(const Experiment& e) {
   writeBitsTable(e.outputDir + "/bits.md", e.name, bits);
   DataLoader evalLoader(*evalSet, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval});
   const nlohmann::json measures = measureModel(*deployed, teacher.get(), evalLoader, imageShape);
-  nlohmann::json summary = {{"name", e.name}, {"kind", "vbd"}, {"gamma", v.gamma}, {"images", data.views->distinctRead()}, {"bits", bits},
+  nlohmann::json summary = {{"name", e.name}, {"kind", "vbd"}, {"gamma", v.gamma}, {"images", data.images->distinctRead()}, {"bits", bits},
                             {"export_max_abs_difference", exportDifference}, {"wall_seconds", seconds(start)}};
   for (const char* key : {"teacher_top1", "drop", "agreement", "logit_l1"}) summary[key] = measures[key];
   summary["final_top1"] = measures["top1"];
