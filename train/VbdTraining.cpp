@@ -162,6 +162,8 @@ class VbdStages {
   std::vector<std::unique_ptr<Optimizer>> optimizersFor(const Stage& stage) {
     for (Variable& w : weights_) w.setRequiresGrad(stage.trainWeights);
     std::vector<std::unique_ptr<Optimizer>> optimizers;
+    // B at the fastest rate (0.05 by default): in a few hundred steps it sets how far the bit depths come
+    // down; at the spec's "slowest" they stay above 6 bits (docs/calibration.md, "VBD from K images").
     if (stage.trainBits) optimizers.push_back(std::make_unique<Adam>(bitDepths_, AdamOptions{v_.lrBits}));
     optimizers.push_back(std::make_unique<Adam>(exponents_, AdamOptions{v_.lrExponent}));
     optimizers.push_back(std::make_unique<Adam>(offsets_, AdamOptions{v_.lrOffset}));
