@@ -15,17 +15,6 @@ namespace fgq {
 
 namespace {
 
-Tensor synthesizedInputs(const Experiment& e, Module& fp32) {
-  const QuantizationConfig& q = *e.quantization;
-  const int64_t size = e.model.options.inputSize;
-  SynthesisOptions options = q.synthesis;
-  options.seed = q.calibrationSeed;
-  const SynthesizedImages s = synthesizeImages(fp32, {e.model.options.inChannels, size, size}, options);
-  std::cerr << "calibration: synthesized " << options.images << " inputs from the FP32 model's batch-norm statistics in " << options.steps
-            << " steps (statistics mismatch " << s.initialLoss << " -> " << s.finalLoss << ")\n";
-  return s.images;
-}
-
 // The calibration folder, or the training set with no labels read.
 std::unique_ptr<Dataset> calibrationSource(const Experiment& e, const TransformOptions& transforms) {
   const QuantizationConfig& q = *e.quantization;
@@ -51,7 +40,11 @@ CalibrationData calibrationData(const Experiment& e, Module& fp32) {
   const QuantizationConfig& q = *e.quantization;
   CalibrationData data;
   Tensor synthesized;
-  if (q.calibrationImages == 0 || q.mixSynthetic) synthesized = synthesizedInputs(e, fp32);
+  if (q.calibrationImages == 0 || q.mixSynthetic) {
+    SynthesisOptions options = q.synthesis;
+    options.seed = q.calibrationSeed;
+    synthesized = synthesizeInputs(e, fp32, options);
+  }
   if (q.calibrationImages == 0) {
     data.batches = splitRows(synthesized, q.calibrationBatchSize);
     data.mode = "synthesized";

@@ -1,5 +1,7 @@
 #include "train/Datasets.h"
 
+#include <iostream>
+
 #include <numeric>
 
 #include "data/DataLoader.h"
@@ -46,6 +48,14 @@ std::vector<Tensor> allBatches(Dataset& dataset, int64_t batchSize, uint64_t see
   std::vector<Tensor> batches;
   while (auto batch = loader.next()) batches.push_back(batch->images);
   return batches;
+}
+
+Tensor synthesizeInputs(const Experiment& e, Module& fp32, const SynthesisOptions& options) {
+  const int64_t size = e.model.options.inputSize;
+  const SynthesizedImages s = synthesizeImages(fp32, {e.model.options.inChannels, size, size}, options);
+  std::cerr << "synthesized " << options.images << " inputs from the FP32 model's batch-norm statistics in " << options.steps
+            << " steps (statistics mismatch " << s.initialLoss << " -> " << s.finalLoss << ")\n";
+  return s.images;
 }
 
 }  // namespace fgq

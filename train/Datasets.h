@@ -22,6 +22,10 @@ std::unique_ptr<Dataset> makeUnlabeledFolder(const Experiment& e, const std::str
 // epoch; all of them, in order, when it has no more.
 std::vector<int64_t> drawImages(const Dataset& dataset, int64_t count, uint64_t seed);
 
+// Inputs synthesized from `fp32` (train/DataFreeCalibration.h) at the experiment's input shape, with
+// `options`; prints what the synthesis reached.
+Tensor synthesizeInputs(const Experiment& e, Module& fp32, const SynthesisOptions& options);
+
 // Every batch of a loader's epoch 0, in order (the last one may be short).
 std::vector<Tensor> allBatches(Dataset& dataset, int64_t batchSize, uint64_t seed);
 

@@ -20,7 +20,6 @@
 #include "quant/VbdSizeTerm.h"
 #include "train/Adam.h"
 #include "train/Checkpoint.h"
-#include "train/DataFreeCalibration.h"
 #include "train/Datasets.h"
 #include "train/Distillation.h"
 #include "train/EarlyStopping.h"
@@ -68,9 +67,7 @@ VbdData vbdData(const Experiment& e, Module& fp32) {
   if (v.synthesis.images > 0) {
     SynthesisOptions options = v.synthesis;
     options.seed = v.seed;
-    const int64_t size = e.model.options.inputSize;
-    const SynthesizedImages s = synthesizeImages(fp32, {e.model.options.inChannels, size, size}, options);
-    d.views = std::make_unique<ConcatDataset>(std::move(d.views), std::make_unique<TensorDataset>(s.images, "synthesized inputs"));
+    d.views = std::make_unique<ConcatDataset>(std::move(d.views), std::make_unique<TensorDataset>(synthesizeInputs(e, fp32, options), "synthesized inputs"));
   }
   if (v.holdoutViews > 0) {
     RepeatedDataset held(source(), images, std::max(v.images, v.holdoutViews));
