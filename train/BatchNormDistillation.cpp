@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "data/DataLoader.h"
+#include "layers/FrozenParameters.h"
 #include "layers/Modules.h"
 #include "train/Adam.h"
 #include "train/Distillation.h"
@@ -13,38 +14,26 @@
 namespace fgq {
 namespace {
 
-// Leaves only the batch norms' gamma and beta trainable and returns them; the destructor restores
-// every parameter's flag.
-class AffineOnly {
- public:
-  explicit AffineOnly(Module& model) {
-    for (Variable p : model.parameters()) {
-      saved_.emplace_back(p, p.requiresGrad());
-      p.setRequiresGrad(false);
-    }
-    for (auto& [name, module] : model.namedModules())
-      if (auto* bn = dynamic_cast<BatchNorm2d*>(module))
-        for (Variable* p : {&bn->weight, &bn->bias}) {
-          p->setRequiresGrad(true);
-          trainable.push_back(*p);
-        }
-  }
-  ~AffineOnly() {
-    for (auto& [p, required] : saved_) p.setRequiresGrad(required);
-  }
-  std::vector<Variable> trainable;
-
- private:
-  std::vector<std::pair<Variable, bool>> saved_;
-};
+// The batch norms' gamma and beta, thawed in `frozen`.
+std::vector<Variable> thawAffine(Module& model, FrozenParameters& frozen) {
+  std::vector<Variable> affine;
+  for (auto& [name, module] : model.namedModules())
+    if (auto* bn = dynamic_cast<BatchNorm2d*>(module))
+      for (Variable* p : {&bn->weight, &bn->bias}) {
+        frozen.thaw(*p);
+        affine.push_back(*p);
+      }
+  return affine;
+}
 
 }  // namespace
 
 BnDistillationResult distillBatchNorm(Module& student, Module& teacher, const Dataset& views, const std::vector<Tensor>& holdout,
                                       const BnDistillationOptions& o) {
-  AffineOnly affine(student);
-  FGQ_CHECK(!affine.trainable.empty(), "batch-norm distillation needs a model with batch norms");
-  Adam adam(affine.trainable, AdamOptions{o.lr});
+  FrozenParameters frozen(student);
+  const std::vector<Variable> affine = thawAffine(student, frozen);
+  FGQ_CHECK(!affine.empty(), "batch-norm distillation needs a model with batch norms");
+  Adam adam(affine, AdamOptions{o.lr});
   DataLoader loader(views, {o.batchSize, true, false, o.seed, 2, -1});
   student.eval();
   BnDistillationResult result;

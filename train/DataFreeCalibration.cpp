@@ -4,6 +4,7 @@
 
 #include "autograd/Functions.h"
 #include "core/Random.h"
+#include "layers/FrozenParameters.h"
 #include "layers/Modules.h"
 #include "train/Adam.h"
 
@@ -28,11 +29,7 @@ Variable statisticsMismatch(const Variable& input, const BatchNorm2d& bn) {
 }  // namespace
 
 SynthesizedImages synthesizeImages(Module& model, const Shape& imageShape, const SynthesisOptions& o) {
-  std::vector<std::pair<Variable, bool>> frozen;
-  for (Variable p : model.parameters()) {
-    frozen.emplace_back(p, p.requiresGrad());
-    p.setRequiresGrad(false);
-  }
+  FrozenParameters frozen(model);  // the input is what trains
   std::vector<BatchNorm2d*> norms;
   for (auto& [name, module] : model.namedModules())
     if (auto* bn = dynamic_cast<BatchNorm2d*>(module)) norms.push_back(bn);
@@ -59,7 +56,6 @@ SynthesizedImages synthesizeImages(Module& model, const Shape& imageShape, const
     adam.step();
   }
   for (BatchNorm2d* bn : norms) bn->inputObserver = nullptr;
-  for (auto& [p, required] : frozen) p.setRequiresGrad(required);
   out.images = x.tensor().clone();
   return out;
 }
