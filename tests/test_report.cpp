@@ -121,7 +121,7 @@ TEST_CASE("a sweep's few-image points read K images each, and the report charts 
   TinySweep s;
   nlohmann::json vbd = nlohmann::json::parse(std::ifstream(s.dir / "convert.json"));
   vbd.erase("quantization");
-  vbd["vbd"] = {{"gamma", 0.1}, {"batch_size", 8}, {"steps", {{"per_tensor", 2}, {"per_channel", 1}, {"final", 2}}}};
+  vbd["vbd"] = {{"gamma", 0.1}, {"batch_size", 8}, {"synthetic_images", 0}, {"steps", {{"per_tensor", 2}, {"per_channel", 1}, {"final", 2}}}};
   std::ofstream(s.dir / "vbd.json") << vbd.dump();
   const nlohmann::json results = runSweep(
       s.sweepPath, {{"group_sizes=[4]", "vbd={\"config\": \"vbd.json\", \"gammas\": [0.1]}",

@@ -138,6 +138,8 @@ VbdConfig parseVbd(const ConfigNode& node, const Experiment& e) {
   if (v.evalEverySteps < 1) node.fail("eval_every_steps", "must be positive");
   v.synthesis.images = node.get<int64_t>("synthetic_images", v.synthesis.images);
   if (v.synthesis.images < 0) node.fail("synthetic_images", "must be >= 0");
+  v.synthesis.steps = node.get<int64_t>("synthesis_steps", v.synthesis.steps);
+  if (v.synthesis.steps < 0) node.fail("synthesis_steps", "must be >= 0");
   v.start.initialBits = parseBits(node, "initial_bits", v.start.initialBits);
   v.start.edgeBits = parseBits(node, "edge_bits", v.start.edgeBits);
   return v;

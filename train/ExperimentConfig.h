@@ -116,7 +116,7 @@ struct VbdConfig {
   double lrBits = 0.05, lrExponent = 0.01, lrOffset = 0.02, lrWeights = 1e-5;  // B fastest: docs/calibration.md, "VBD"
   int64_t evalEverySteps = 25, patience = 4;
   VbdOptions start;  // the bit depths the quantizers start from
-  SynthesisOptions synthesis{0};  // inputs synthesized from the FP32 model beside the views (none by default; its seed is `seed`)
+  SynthesisOptions synthesis{128};  // inputs synthesized from the FP32 model beside the views (docs/calibration.md, "VBD"; its seed is `seed`)
 };
 
 struct Experiment {
