@@ -1,7 +1,6 @@
 #include "train/Datasets.h"
 
 #include <iostream>
-
 #include <numeric>
 
 #include "data/DataLoader.h"
