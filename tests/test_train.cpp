@@ -291,6 +291,33 @@ TEST_CASE("a VBD run lowers the average bit depth and keeps its logits near the 
   CHECK(summary["export_max_abs_difference"].get<double>() == 0);
 }
 
+TEST_CASE("VBD's objective rounding lowers a bit depth only where the held-out objective falls, by one bit from ceil(B)") {
+  testing::TempDir dir;
+  writeTexturedDataset(dir / "data");
+  trainTinyTeacher(dir);
+  auto run = [&](const std::string& rounding) {
+    nlohmann::json c = compressionConfig(dir, "vbd_" + rounding);
+    c["vbd"] = {{"gamma", 1.0}, {"images", 4}, {"holdout_views", 8}, {"batch_size", 8}, {"lr", {{"bits", 0.05}}}, {"bit_rounding", rounding}, {"synthetic_images", 0},
+                {"steps", {{"per_tensor", 40}, {"per_channel", 10}, {"final", 0}}}};
+    return runExperiment(parse(c), {});
+  };
+  const nlohmann::json up = run("up"), chosen = run("objective");
+  const nlohmann::json& r = chosen["bit_rounding"];
+  MESSAGE("fractional " << r["fractional"] << ", rounded down " << r["rounded_down"] << ", objective " << r["objective_up"] << " -> "
+                        << r["objective_chosen"]);
+  CHECK(r["objective_up"].get<double>() == doctest::Approx(up["bit_rounding"]["objective_up"].get<double>()));
+  CHECK(r["rounded_down"].get<int64_t>() > 0);
+  CHECK(r["objective_chosen"].get<double>() < r["objective_up"].get<double>());
+  int64_t lowered = 0;
+  for (const auto& [layer, bits] : up["bits"]["layers"].items())
+    for (const auto& [key, b] : bits.items()) {
+      const double difference = b.get<double>() - chosen["bits"]["layers"][layer][key].get<double>();
+      CHECK((difference == 0 || difference == 1));
+      lowered += difference == 1;
+    }
+  CHECK(lowered == r["rounded_down"].get<int64_t>());
+}
+
 TEST_CASE("a compressed model finds its teacher from any directory; a changed teacher is refused; --teacher overrides") {
   testing::TempDir dir;
   writeTinyDataset(dir / "data");

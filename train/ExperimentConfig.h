@@ -115,6 +115,7 @@ struct VbdConfig {
   int64_t tensorSteps = 300, channelSteps = 200, finalSteps = 200;
   double lrBits = 0.05, lrExponent = 0.01, lrOffset = 0.02, lrWeights = 1e-5;  // B fastest: docs/calibration.md, "VBD"
   int64_t evalEverySteps = 25, patience = 4;
+  std::string bitRounding = "up";  // or "objective" (docs/calibration.md, "Rounding B")
   VbdOptions start;  // the bit depths the quantizers start from
   SynthesisOptions synthesis{128};  // inputs synthesized from the FP32 model beside the views (docs/calibration.md, "VBD"; its seed is `seed`)
 };

@@ -1,5 +1,6 @@
 #include "train/VbdTraining.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -155,6 +156,42 @@ class VbdStages {
               << ", activations " << b["average_activation_bits"].get<double>() << ")\n";
   }
 
+  // The integer bit depths stage 3 trains with. Every B is rounded up first (methods.md 2.5); with
+  // "objective", each tensor whose B had a fraction then drops to floor(B), largest tensors first, where
+  // that lowers L = L_err + gamma * Bbar on the held-out views: gamma prices a bit as the size term did,
+  // and rounding up is kept where the clipping it avoids is worth its bit. Judged before stage 3's
+  // training recovers, so a bit is given up only when it costs little even without recovery.
+  // Returns what it decided, for the summary.
+  nlohmann::json roundBits(const std::vector<Tensor>& judged) {
+    std::vector<std::pair<const VbdTensor*, float>> fractional;  // tensor and its floor
+    for (const VbdTensor& t : tensors_) {
+      const float b = t.quantizer->bits.tensor().data<float>()[0];
+      if (std::floor(b) < b && std::floor(b) >= kVbdMinBits) fractional.emplace_back(&t, std::floor(b));
+      t.quantizer->ceilAndFreezeBits();
+    }
+    auto objective = [&] { return heldOutL1(student_, teacher_, judged) + v_.gamma * averageBits(tensors_, v_.weightsOnly).tensor().itemAsDouble(); };
+    const double up = objective();
+    double best = up;
+    int64_t lowered = 0;
+    if (v_.bitRounding == "objective") {
+      std::stable_sort(fractional.begin(), fractional.end(), [](const auto& a, const auto& b) { return a.first->count > b.first->count; });
+      for (const auto& [t, floorBits] : fractional) {
+        float& b = t->quantizer->bits.tensor().data<float>()[0];
+        const float ceiled = b;
+        b = floorBits;
+        const double candidate = objective();
+        if (candidate < best) {
+          best = candidate;
+          ++lowered;
+        } else {
+          b = ceiled;
+        }
+      }
+      std::cerr << "bit rounding: " << lowered << " of " << fractional.size() << " fractional bit depths rounded down by the held-out objective\n";
+    }
+    return {{"mode", v_.bitRounding}, {"fractional", fractional.size()}, {"rounded_down", lowered}, {"objective_up", up}, {"objective_chosen", best}};
+  }
+
  private:
   std::vector<std::unique_ptr<Optimizer>> optimizersFor(const Stage& stage) {
     for (Variable& w : weights_) w.setRequiresGrad(stage.trainWeights);
@@ -251,7 +288,7 @@ nlohmann::json runVbd(const Experiment& e) {
   for (auto& [name, layer] : weightedLayers(*student))
     dynamic_cast<VbdQuantizer*>(layer->weightQuantizer())->splitPerChannel(layer->weight.shape()[0]);
   stages.run({"per-channel", v.channelSteps, true, false, false});
-  for (const VbdTensor& t : tensors) t.quantizer->ceilAndFreezeBits();
+  const nlohmann::json rounding = stages.roundBits(data.holdout.empty() ? std::vector<Tensor>{calibration} : data.holdout);
   stages.run({"bits frozen", v.finalSteps, false, true, true});
 
   const auto [deployed, exportDifference] = exportAndVerify(e, *student, calibration);
@@ -260,7 +297,7 @@ nlohmann::json runVbd(const Experiment& e) {
   DataLoader evalLoader(*evalSet, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval});
   const nlohmann::json measures = measureModel(*deployed, teacher.get(), evalLoader, imageShape);
   nlohmann::json summary = {{"name", e.name}, {"kind", "vbd"}, {"gamma", v.gamma}, {"images", data.images->distinctRead()}, {"bits", bits},
-                            {"export_max_abs_difference", exportDifference}, {"wall_seconds", seconds(start)}};
+                            {"bit_rounding", rounding}, {"export_max_abs_difference", exportDifference}, {"wall_seconds", seconds(start)}};
   for (const char* key : {"teacher_top1", "drop", "agreement", "logit_l1"}) summary[key] = measures[key];
   summary["final_top1"] = measures["top1"];
   summary["final_top5"] = measures["top5"];
