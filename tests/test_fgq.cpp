@@ -16,6 +16,7 @@
 #include "quant/WeightEncoders.h"
 #include "train/BatchNormReestimation.h"
 #include "train/Compression.h"
+#include "train/DataFreeCalibration.h"
 
 using namespace fgq;
 
@@ -339,4 +340,14 @@ TEST_CASE("from one image, corrected batch-norm statistics land nearer the many-
   CHECK(corrected < 0.5 * replaced);
   // From the same many images, correcting lands where re-estimation does: the shift is all that moved.
   CHECK(distance(convert(BnStatistics::kCorrect, many), reference) < 0.05 * replaced);
+}
+
+TEST_CASE("data-free synthesis lowers the batch-norm statistics mismatch and unhooks every batch norm after") {
+  ConvBnNet net(5);
+  reestimateBatchNorm(net.model, variedImages(64, 70));
+  const SynthesizedImages s = synthesizeImages(net.model, {2, 6, 6}, SynthesisOptions{8, 60, 0.1, 3});
+  MESSAGE("statistics mismatch " << s.initialLoss << " -> " << s.finalLoss);
+  CHECK(s.finalLoss < 0.5 * s.initialLoss);
+  CHECK_FALSE(net.bn1->inputObserver);
+  CHECK_FALSE(net.bn2->inputObserver);
 }

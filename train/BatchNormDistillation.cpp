@@ -38,9 +38,9 @@ BnDistillationResult distillBatchNorm(Module& student, Module& teacher, const Da
   student.eval();
   BnDistillationResult result;
   EarlyStopping stopping(o.patience);
-  const bool heldOut = !holdout.empty();
-  result.startError = heldOutL1(student, teacher, holdout);
-  if (heldOut) stopping.stop(result.startError, student);
+  const HeldOut held = heldOut(teacher, holdout);
+  result.startError = heldOutL1(student, held);
+  if (!held.empty()) stopping.stop(result.startError, student);
   Progress bar(0, 1, o.steps, o.batchSize, "agreement");
   double errorSum = 0;
   int64_t epoch = 0, agreed = 0, seen = 0;
@@ -60,12 +60,12 @@ BnDistillationResult distillBatchNorm(Module& student, Module& teacher, const Da
     seen += batch->images.shape()[0];
     bar.update(result.steps, errorSum / static_cast<double>(result.steps + 1), 100.0 * static_cast<double>(agreed) / static_cast<double>(seen));
     ++result.steps;
-    if (heldOut && (result.steps % o.evalEverySteps == 0 || result.steps == o.steps) && stopping.stop(heldOutL1(student, teacher, holdout), student))
+    if (!held.empty() && (result.steps % o.evalEverySteps == 0 || result.steps == o.steps) && stopping.stop(heldOutL1(student, held), student))
       break;
   }
   bar.finish();
   stopping.restoreBest(student);
-  result.bestError = heldOut ? stopping.best() : 0;
+  result.bestError = held.empty() ? 0 : stopping.best();
   return result;
 }
 

@@ -26,16 +26,32 @@ Variable statisticsMismatch(const Variable& input, const BatchNorm2d& bn) {
   return scale(sum(mul(mul(d, d), Variable(weight))), 1.0 / static_cast<double>(c));
 }
 
+// Hooks every batch norm's input to add its mismatch to `terms` for as long as it lives, and unhooks them
+// even when the synthesis throws: a hook left behind would write to a vector that no longer exists.
+class MismatchObservers {
+ public:
+  MismatchObservers(Module& model, std::vector<Variable>& terms) {
+    for (auto& [name, module] : model.namedModules())
+      if (auto* bn = dynamic_cast<BatchNorm2d*>(module)) norms_.push_back(bn);
+    FGQ_CHECK(!norms_.empty(), "data-free calibration needs a model with batch norms");
+    for (BatchNorm2d* bn : norms_) bn->inputObserver = [&terms, bn](const Variable& x) { terms.push_back(statisticsMismatch(x, *bn)); };
+  }
+  ~MismatchObservers() {
+    for (BatchNorm2d* bn : norms_) bn->inputObserver = nullptr;
+  }
+  MismatchObservers(const MismatchObservers&) = delete;
+  MismatchObservers& operator=(const MismatchObservers&) = delete;
+
+ private:
+  std::vector<BatchNorm2d*> norms_;
+};
+
 }  // namespace
 
 SynthesizedImages synthesizeImages(Module& model, const Shape& imageShape, const SynthesisOptions& o) {
   FrozenParameters frozen(model);  // the input is what trains
-  std::vector<BatchNorm2d*> norms;
-  for (auto& [name, module] : model.namedModules())
-    if (auto* bn = dynamic_cast<BatchNorm2d*>(module)) norms.push_back(bn);
-  FGQ_CHECK(!norms.empty(), "data-free calibration needs a model with batch norms");
   std::vector<Variable> terms;
-  for (BatchNorm2d* bn : norms) bn->inputObserver = [&terms, bn](const Variable& x) { terms.push_back(statisticsMismatch(x, *bn)); };
+  const MismatchObservers observers(model, terms);
 
   Tensor start = Tensor::empty(Shape{o.images, imageShape[0], imageShape[1], imageShape[2]});
   Random random(o.seed);
@@ -55,7 +71,6 @@ SynthesizedImages synthesizeImages(Module& model, const Shape& imageShape, const
     loss.backward();
     adam.step();
   }
-  for (BatchNorm2d* bn : norms) bn->inputObserver = nullptr;
   out.images = x.tensor().clone();
   return out;
 }

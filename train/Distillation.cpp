@@ -15,11 +15,19 @@ DistillationForward distillationForward(Module& student, Module& teacher, const 
   return out;
 }
 
-double heldOutL1(Module& student, Module& teacher, const std::vector<Tensor>& batches) {
+HeldOut heldOut(Module& teacher, std::vector<Tensor> batches) {
+  NoGradGuard noGrad;
+  HeldOut held{std::move(batches), {}};
+  for (const Tensor& batch : held.images) held.teacherLogits.push_back(teacher(Variable(batch)).tensor().plain());
+  return held;
+}
+
+double heldOutL1(Module& student, const HeldOut& held) {
   NoGradGuard noGrad;
   double sum = 0;
-  for (const Tensor& batch : batches) sum += distillationForward(student, teacher, batch).l1.tensor().itemAsDouble();
-  return batches.empty() ? 0 : sum / static_cast<double>(batches.size());
+  for (size_t i = 0; i < held.images.size(); ++i)
+    sum += l1Loss(student(Variable(held.images[i])), held.teacherLogits[i]).tensor().itemAsDouble();
+  return held.empty() ? 0 : sum / static_cast<double>(held.images.size());
 }
 
 }  // namespace fgq

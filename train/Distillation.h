@@ -16,7 +16,16 @@ struct DistillationForward {
 // The teacher runs first: its freed activations are cached blocks that the student's forward reuses.
 DistillationForward distillationForward(Module& student, Module& teacher, const Tensor& images);
 
-// The mean of that L1 over held-out batches, without gradients (early stopping); 0 for no batches.
-double heldOutL1(Module& student, Module& teacher, const std::vector<Tensor>& batches);
+// Held-out batches with the teacher's logits on them. Early stopping asks for the student's error on the
+// same batches many times, and the teacher's answer never changes: it is computed once, here.
+struct HeldOut {
+  std::vector<Tensor> images;
+  std::vector<Tensor> teacherLogits;
+  bool empty() const { return images.empty(); }
+};
+HeldOut heldOut(Module& teacher, std::vector<Tensor> batches);
+
+// The mean L1 to the teacher over the held-out batches, without gradients; 0 for no batches.
+double heldOutL1(Module& student, const HeldOut& held);
 
 }  // namespace fgq

@@ -123,7 +123,7 @@ class VbdStages {
  public:
   VbdStages(const VbdConfig& v, Module& student, Module& teacher, const std::vector<VbdTensor>& tensors, DataLoader& loader,
             const std::vector<Tensor>& holdout, const std::string& metricsPath)
-      : v_(v), student_(student), teacher_(teacher), tensors_(tensors), loader_(loader), holdout_(holdout),
+      : v_(v), student_(student), teacher_(teacher), tensors_(tensors), loader_(loader), holdout_(heldOut(teacher, holdout)),
         metrics_(metricsPath, std::ios::trunc) {
     for (const VbdTensor& t : tensors) {
       bitDepths_.push_back(t.quantizer->bits);
@@ -169,7 +169,8 @@ class VbdStages {
       if (std::floor(b) < b && std::floor(b) >= kVbdMinBits) fractional.emplace_back(&t, std::floor(b));
       t.quantizer->ceilAndFreezeBits();
     }
-    auto objective = [&] { return heldOutL1(student_, teacher_, judged) + v_.gamma * averageBits(tensors_, v_.weightsOnly).tensor().itemAsDouble(); };
+    const HeldOut held = heldOut(teacher_, judged);
+    auto objective = [&] { return heldOutL1(student_, held) + v_.gamma * averageBits(tensors_, v_.weightsOnly).tensor().itemAsDouble(); };
     const double up = objective();
     double best = up;
     int64_t lowered = 0;
@@ -227,7 +228,7 @@ class VbdStages {
 
   // Logs the held-out error; true when early stopping ends the stage.
   bool checkHeldOut(const Stage& stage, double trainError, double size) {
-    const double held = heldOutL1(student_, teacher_, holdout_);
+    const double held = heldOutL1(student_, holdout_);
     metrics_ << nlohmann::json{{"stage", stage.label}, {"step", globalStep_ + 1}, {"train_error", trainError}, {"holdout_error", held},
                                {"average_bits", size}}.dump()
              << "\n" << std::flush;
@@ -239,7 +240,7 @@ class VbdStages {
   Module& teacher_;
   const std::vector<VbdTensor>& tensors_;
   DataLoader& loader_;
-  const std::vector<Tensor>& holdout_;
+  const HeldOut holdout_;
   std::ofstream metrics_;
   std::vector<Variable> bitDepths_, exponents_, offsets_, weights_;
   std::vector<std::unique_ptr<Optimizer>> optimizers_;
