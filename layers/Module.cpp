@@ -1,5 +1,11 @@
 #include "layers/Module.h"
 
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <memory>
+#include <typeinfo>
+
 namespace fgq {
 namespace {
 std::string join(const std::string& prefix, const std::string& name) {
@@ -95,6 +101,13 @@ void Module::loadStateDict(const std::map<std::string, Tensor>& dict, const std:
                 " of its " + std::to_string(targets.size()) + " tensors missing, " + std::to_string(unexpected) + " unexpected, " +
                 std::to_string(reshaped) + " of another shape; first: " + problems.front());
   for (auto& [name, target] : targets) target->copyFrom(dict.at(name).plain().reshape(target->shape()));
+}
+
+int Module::trace(Graph&, int) const {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> type(abi::__cxa_demangle(typeid(*this).name(), nullptr, nullptr, &status), std::free);
+  const std::string name = status == 0 ? type.get() : typeid(*this).name();
+  detail::fail(__FILE__, __LINE__, "a module of type " + name + " cannot describe its dataflow (Module::trace)");
 }
 
 }  // namespace fgq

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "autograd/Variable.h"
+#include "layers/Graph.h"
 
 namespace fgq {
 
@@ -28,6 +29,9 @@ class Module {
   // quantizers, dropout). Throws, as forward would, for an input the module cannot take.
   using LayerInputShapes = std::map<const Module*, Shape>;
   virtual Shape inferShape(const Shape& input, LayerInputShapes& layerInputs) const { return input; }
+  // Appends what forward computes in evaluation to `graph` (layers/Graph.h), reading node `input`;
+  // returns the node of the output. The default throws, naming the module's type.
+  virtual int trace(Graph& graph, int input) const;
 
   void train(bool on = true);  // this module and every descendant
   void eval() { train(false); }

@@ -139,6 +139,11 @@ Variable Sequential::forward(const Variable& x) {
   return out;
 }
 
+int Sequential::trace(Graph& graph, int input) const {
+  for (const auto& module : modules_) input = module->trace(graph, input);
+  return input;
+}
+
 Shape Sequential::inferShape(const Shape& input, LayerInputShapes& layerInputs) const {
   Shape out = input;
   for (const auto& module : modules_) out = module->inferShape(out, layerInputs);

@@ -50,6 +50,7 @@ class Conv2d : public WeightedLayer {
   Conv2d(const Conv2dOptions& options, Random& random);
   Variable forward(const Variable& x) override;
   Shape inferShape(const Shape& input, LayerInputShapes& layerInputs) const override;
+  int trace(Graph& graph, int input) const override { return graph.add(GraphOp::kConv, {input}, this); }
   int64_t macsPerOutput() const override;
   const Conv2dParams params;  // weight [K, C/groups, R, S], bias [K] (undefined without bias)
 };
@@ -59,6 +60,7 @@ class Linear : public WeightedLayer {
   Linear(int64_t inFeatures, int64_t outFeatures, Random& random, bool bias = true);
   Variable forward(const Variable& x) override;
   Shape inferShape(const Shape& input, LayerInputShapes& layerInputs) const override;
+  int trace(Graph& graph, int input) const override { return graph.add(GraphOp::kLinear, {input}, this); }
   int64_t macsPerOutput() const override;  // weight [K, C], bias [K]
 };
 
@@ -66,6 +68,7 @@ class BatchNorm2d : public Module {
  public:
   explicit BatchNorm2d(int64_t channels, std::optional<double> momentum = 0.1, double eps = 1e-5);
   Variable forward(const Variable& x) override;
+  int trace(Graph& graph, int input) const override { return graph.add(GraphOp::kBatchNorm, {input}, this); }
   Variable weight, bias;                             // gamma = 1, beta = 0
   Tensor runningMean, runningVar, numBatchesTracked;  // num_batches_tracked is an s64 scalar
   // Called with every input before it is normalized (data-free calibration matches statistics on it).
@@ -78,6 +81,7 @@ class BatchNorm2d : public Module {
 class ReLU : public Module {
  public:
   Variable forward(const Variable& x) override { return relu(x); }
+  int trace(Graph& graph, int input) const override { return graph.add(GraphOp::kRelu, {input}); }
 };
 
 class MaxPool2d : public Module {
@@ -85,6 +89,8 @@ class MaxPool2d : public Module {
   explicit MaxPool2d(const Pool2dParams& params) : params_(params) {}
   Variable forward(const Variable& x) override { return maxPool2d(x, params_); }
   Shape inferShape(const Shape& input, LayerInputShapes&) const override { return pool2dOutputShape(input, params_); }
+  int trace(Graph& graph, int input) const override { return graph.add(GraphOp::kMaxPool, {input}, this); }
+  const Pool2dParams& params() const { return params_; }
 
  private:
   Pool2dParams params_;
@@ -95,6 +101,8 @@ class AvgPool2d : public Module {
   explicit AvgPool2d(const Pool2dParams& params) : params_(params) {}
   Variable forward(const Variable& x) override { return avgPool2d(x, params_); }
   Shape inferShape(const Shape& input, LayerInputShapes&) const override { return pool2dOutputShape(input, params_); }
+  int trace(Graph& graph, int input) const override { return graph.add(GraphOp::kAvgPool, {input}, this); }
+  const Pool2dParams& params() const { return params_; }
 
  private:
   Pool2dParams params_;
@@ -105,6 +113,7 @@ class AdaptiveAvgPool2d : public Module {
   AdaptiveAvgPool2d(int64_t outH, int64_t outW) : outH_(outH), outW_(outW) {}
   Variable forward(const Variable& x) override { return adaptiveAvgPool2d(x, outH_, outW_); }
   Shape inferShape(const Shape& input, LayerInputShapes&) const override { return Shape{input[0], input[1], outH_, outW_}; }
+  int trace(Graph& graph, int input) const override { return graph.addAdaptiveAvgPool(input, outH_, outW_); }
 
  private:
   int64_t outH_, outW_;
@@ -114,12 +123,14 @@ class Flatten : public Module {
  public:
   Variable forward(const Variable& x) override;
   Shape inferShape(const Shape& input, LayerInputShapes&) const override { return Shape{input[0], input.numel() / input[0]}; }
+  int trace(Graph& graph, int input) const override { return graph.add(GraphOp::kFlatten, {input}, this); }
 };
 
 class Dropout : public Module {
  public:
   Dropout(double p, Random& random) : p_(p), random_(random.nextU64()) {}
   Variable forward(const Variable& x) override;
+  int trace(Graph&, int input) const override { return input; }
 
  protected:
   void reseedSelf(uint64_t seed) override { random_.reseed(seed); }
@@ -136,6 +147,7 @@ class Sequential : public Module {
   void append(std::shared_ptr<Module> module);
   Variable forward(const Variable& x) override;
   Shape inferShape(const Shape& input, LayerInputShapes& layerInputs) const override;
+  int trace(Graph& graph, int input) const override;
   size_t size() const { return modules_.size(); }
 
  private:

@@ -49,6 +49,11 @@ Variable AlexNet::forward(const Variable& x) {
   return classifier_->forward(flatten(adaptiveAvgPool2d(features_->forward(x), 6, 6)));
 }
 
+int AlexNet::trace(Graph& graph, int input) const {
+  const int pooled = graph.addAdaptiveAvgPool(features_->trace(graph, input), 6, 6);
+  return classifier_->trace(graph, graph.add(GraphOp::kFlatten, {pooled}));
+}
+
 Shape AlexNet::inferShape(const Shape& input, LayerInputShapes& layerInputs) const {
   const Shape features = features_->inferShape(input, layerInputs);
   return classifier_->inferShape(Shape{features[0], features[1] * 6 * 6}, layerInputs);

@@ -10,6 +10,7 @@ class AlexNet : public Module {
   explicit AlexNet(const ModelOptions& options);
   Variable forward(const Variable& x) override;
   Shape inferShape(const Shape& input, LayerInputShapes& layerInputs) const override;
+  int trace(Graph& graph, int input) const override;
 
  private:
   std::shared_ptr<Sequential> features_, classifier_;

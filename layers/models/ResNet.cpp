@@ -42,6 +42,17 @@ Variable BasicBlock::forward(const Variable& x) {
 
 namespace {
 
+// relu(main + shortcut), the end of every residual block.
+int traceResidual(Graph& graph, int main, int input, const Sequential* downsample) {
+  const int shortcut = downsample ? downsample->trace(graph, input) : input;
+  return graph.add(GraphOp::kRelu, {graph.add(GraphOp::kAdd, {main, shortcut})});
+}
+
+int traceConvBn(Graph& graph, int input, const Conv2d& conv, const BatchNorm2d& bn, bool relu) {
+  const int out = bn.trace(graph, conv.trace(graph, input));
+  return relu ? graph.add(GraphOp::kRelu, {out}) : out;
+}
+
 // The residual sum needs the main path and the shortcut to agree, as add() checks in forward.
 Shape residualShape(const Shape& main, const Shape& input, const Sequential* downsample, Module::LayerInputShapes& layerInputs) {
   const Shape shortcut = downsample ? downsample->inferShape(input, layerInputs) : input;
@@ -54,6 +65,11 @@ Shape residualShape(const Shape& main, const Shape& input, const Sequential* dow
 Shape BasicBlock::inferShape(const Shape& input, LayerInputShapes& layerInputs) const {
   const Shape main = conv2_->inferShape(conv1_->inferShape(input, layerInputs), layerInputs);
   return residualShape(main, input, downsample_.get(), layerInputs);
+}
+
+int BasicBlock::trace(Graph& graph, int input) const {
+  const int out = traceConvBn(graph, input, *conv1_, *bn1_, true);
+  return traceResidual(graph, traceConvBn(graph, out, *conv2_, *bn2_, false), input, downsample_.get());
 }
 
 Bottleneck::Bottleneck(int64_t in, int64_t channels, int64_t stride, Random& random) {
@@ -72,6 +88,12 @@ Variable Bottleneck::forward(const Variable& x) {
   out = relu(bn2_->forward(conv2_->forward(out)));
   out = bn3_->forward(conv3_->forward(out));
   return relu(add(out, downsample_ ? downsample_->forward(x) : x));
+}
+
+int Bottleneck::trace(Graph& graph, int input) const {
+  int out = traceConvBn(graph, input, *conv1_, *bn1_, true);
+  out = traceConvBn(graph, out, *conv2_, *bn2_, true);
+  return traceResidual(graph, traceConvBn(graph, out, *conv3_, *bn3_, false), input, downsample_.get());
 }
 
 Shape Bottleneck::inferShape(const Shape& input, LayerInputShapes& layerInputs) const {
@@ -113,6 +135,14 @@ Variable ResNet::forward(const Variable& x) {
   if (maxpool_) out = maxpool_->forward(out);
   for (auto& stage : stages_) out = stage->forward(out);
   return fc_->forward(flatten(adaptiveAvgPool2d(out, 1, 1)));
+}
+
+int ResNet::trace(Graph& graph, int input) const {
+  int out = traceConvBn(graph, input, *conv1_, *bn1_, true);
+  if (maxpool_) out = maxpool_->trace(graph, out);
+  for (const auto& stage : stages_) out = stage->trace(graph, out);
+  out = graph.add(GraphOp::kFlatten, {graph.addAdaptiveAvgPool(out, 1, 1)});
+  return fc_->trace(graph, out);
 }
 
 Shape ResNet::inferShape(const Shape& input, LayerInputShapes& layerInputs) const {

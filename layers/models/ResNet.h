@@ -11,6 +11,7 @@ class BasicBlock : public Module {
   BasicBlock(int64_t inChannels, int64_t channels, int64_t stride, Random& random);
   Variable forward(const Variable& x) override;
   Shape inferShape(const Shape& input, LayerInputShapes& layerInputs) const override;
+  int trace(Graph& graph, int input) const override;
 
  private:
   std::shared_ptr<Conv2d> conv1_, conv2_;
@@ -24,6 +25,7 @@ class Bottleneck : public Module {
   Bottleneck(int64_t inChannels, int64_t channels, int64_t stride, Random& random);
   Variable forward(const Variable& x) override;
   Shape inferShape(const Shape& input, LayerInputShapes& layerInputs) const override;
+  int trace(Graph& graph, int input) const override;
 
  private:
   std::shared_ptr<Conv2d> conv1_, conv2_, conv3_;
@@ -43,6 +45,7 @@ class ResNet : public Module {
   ResNet(const ResNetSpec& spec, const ModelOptions& options);
   Variable forward(const Variable& x) override;
   Shape inferShape(const Shape& input, LayerInputShapes& layerInputs) const override;
+  int trace(Graph& graph, int input) const override;
 
  private:
   std::shared_ptr<Conv2d> conv1_;

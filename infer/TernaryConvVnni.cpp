@@ -1,0 +1,132 @@
+// The exact ternary kernel on AVX-512 VNNI. A tile is M output pixels of one row times J blocks of 16
+// output channels: per step, each pixel's 4 input bytes are broadcast and vpdpbusd adds their products
+// with 16 channels' 4 codes into that group's int32 sums; at a segment's end the sums are converted and
+// multiplied by the group's alphas into the f32 accumulators (vfmadd, as the twin's std::fma). An s8
+// input is shifted to u8 by flipping its sign bit, and 128 times the group's code sum taken off after.
+// Both cores take (row, pair of blocks) tiles; the packed codes of a pair stay in the caches along a row.
+#include <immintrin.h>
+
+#include <array>
+#include <cstring>
+#include <utility>
+
+#include "infer/KernelCommon.h"
+
+namespace fgq::infer {
+
+namespace {
+
+struct Args {
+  const PackedTernary& w;
+  const ConvGeometry& g;
+  const uint8_t* input;
+  const Epilogue& e;
+  const int64_t* offsets;
+};
+
+inline __m512i broadcastBytes(const uint8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return _mm512_set1_epi32(v);
+}
+
+template <int J>
+void finishTile(const Args& a, const __m512* acc, int64_t block0, int64_t index) {
+  const Epilogue& e = a.e;
+  for (int j = 0; j < J; ++j) {
+    const int64_t k0 = (block0 + j) * kLanes;
+    const __mmask16 mask = static_cast<__mmask16>((1u << std::min<int64_t>(kLanes, a.w.outC - k0)) - 1u);
+    __m512 y = _mm512_fmadd_ps(acc[j], _mm512_maskz_loadu_ps(mask, e.scale + k0), _mm512_maskz_loadu_ps(mask, e.shift + k0));
+    if (e.residual) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(mask, e.residual + index + k0));
+    if (e.relu) y = _mm512_max_ps(y, _mm512_setzero_ps());
+    if (e.values) _mm512_mask_storeu_ps(e.values + index + k0, mask, y);
+    if (e.codes) {
+      __m512 q = _mm512_roundscale_ps(_mm512_div_ps(y, _mm512_set1_ps(e.codeScale)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      q = _mm512_min_ps(_mm512_max_ps(q, _mm512_set1_ps(e.lo)), _mm512_set1_ps(e.hi));
+      _mm512_mask_cvtepi32_storeu_epi8(e.codes + index + k0, mask, _mm512_cvtps_epi32(q));
+    }
+  }
+}
+
+template <int M, int J, bool Signed>
+void tile(const Args& a, int64_t n, int64_t y, int64_t x0, int64_t block0) {
+  const PackedTernary& w = a.w;
+  const ConvGeometry& g = a.g;
+  const uint8_t* base[M];
+  for (int m = 0; m < M; ++m) base[m] = a.input + ((n * g.paddedH() + y * g.strideH) * g.paddedW() + (x0 + m) * g.strideW) * g.paddedC();
+  const int8_t* codes = w.codes.data() + block0 * w.steps * kLanes * 4;
+  const int64_t blockCodes = w.steps * kLanes * 4;
+  const __m512i signBits = _mm512_set1_epi32(static_cast<int32_t>(0x80808080u));
+  __m512 acc[M][J];
+  for (int m = 0; m < M; ++m)
+    for (int j = 0; j < J; ++j) acc[m][j] = _mm512_setzero_ps();
+  int64_t step = 0;
+  for (int64_t seg = 0; seg < w.segments; ++seg) {
+    __m512i sum[M][J];
+    for (int m = 0; m < M; ++m)
+      for (int j = 0; j < J; ++j) sum[m][j] = _mm512_setzero_si512();
+    for (const int64_t end = w.segmentEnd[static_cast<size_t>(seg)]; step < end; ++step) {
+      __m512i wv[J];
+      for (int j = 0; j < J; ++j) wv[j] = _mm512_loadu_si512(codes + j * blockCodes + step * kLanes * 4);
+      const int64_t offset = a.offsets[step];
+      for (int m = 0; m < M; ++m) {
+        __m512i xv = broadcastBytes(base[m] + offset);
+        if constexpr (Signed) xv = _mm512_xor_si512(xv, signBits);
+        for (int j = 0; j < J; ++j) sum[m][j] = _mm512_dpbusd_epi32(sum[m][j], xv, wv[j]);
+      }
+    }
+    for (int j = 0; j < J; ++j) {
+      const int64_t at = ((block0 + j) * w.segments + seg) * kLanes;
+      const __m512 alpha = _mm512_loadu_ps(w.alphas.data() + at);
+      __m512i shift = _mm512_setzero_si512();
+      if constexpr (Signed) shift = _mm512_slli_epi32(_mm512_loadu_si512(w.codeSums.data() + at), 7);
+      for (int m = 0; m < M; ++m) {
+        __m512i s = sum[m][j];
+        if constexpr (Signed) s = _mm512_sub_epi32(s, shift);
+        acc[m][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), alpha, acc[m][j]);
+      }
+    }
+  }
+  const int64_t outW = g.outW();
+  for (int m = 0; m < M; ++m) finishTile<J>(a, acc[m], block0, ((n * g.outH() + y) * outW + x0 + m) * w.outC);
+}
+
+// Pixels per tile: as many as leave registers for the sums, accumulators, codes and the broadcast.
+constexpr int kPixels1 = 12, kPixels2 = 6;
+using TileFunction = void (*)(const Args&, int64_t, int64_t, int64_t, int64_t);
+
+template <int J, bool Signed, int... M>
+constexpr std::array<TileFunction, sizeof...(M)> tiles(std::integer_sequence<int, M...>) {
+  return {&tile<M + 1, J, Signed>...};
+}
+
+template <bool Signed>
+void run(const Args& a) {
+  static constexpr auto one = tiles<1, Signed>(std::make_integer_sequence<int, kPixels1>{});
+  static constexpr auto two = tiles<2, Signed>(std::make_integer_sequence<int, kPixels2>{});
+  const int64_t outH = a.g.outH(), outW = a.g.outW(), pairs = (a.w.blocks + 1) / 2, rows = a.g.batch * outH;
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t row = 0; row < rows; ++row)
+    for (int64_t pair = 0; pair < pairs; ++pair) {
+      const bool both = 2 * pair + 1 < a.w.blocks;
+      const int64_t pixels = both ? kPixels2 : kPixels1;
+      for (int64_t x0 = 0; x0 < outW; x0 += pixels) {
+        const int64_t m = std::min(pixels, outW - x0);
+        const TileFunction f = both ? two[static_cast<size_t>(m - 1)] : one[static_cast<size_t>(m - 1)];
+        f(a, row / outH, row % outH, x0, 2 * pair);
+      }
+    }
+}
+
+}  // namespace
+
+bool cpuHasVnni() { return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw"); }
+
+void ternaryConvVnni(const PackedTernary& w, const ConvGeometry& g, const uint8_t* input, bool signedInput, const Epilogue& e) {
+  FGQ_CHECK(cpuHasVnni(), "the exact ternary kernel needs AVX-512 VNNI, which this CPU lacks");
+  const std::vector<int64_t> offsets = stepOffsets(w, g);
+  const Args a{w, g, input, e, offsets.data()};
+  signedInput ? run<true>(a) : run<false>(a);
+}
+
+}  // namespace fgq::infer

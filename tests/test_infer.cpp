@@ -1,0 +1,151 @@
+// The integer inference engine: the exact ternary kernel against its scalar twin and against the
+// convolution it stands for.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "core/Random.h"
+#include "infer/TernaryConv.h"
+
+using namespace fgq;
+using namespace fgq::infer;
+
+namespace {
+
+QuantizedWeights randomTernary(const Shape& shape, const GroupSpec& groups, Random& random) {
+  QuantizedWeights w;
+  w.format = &weightFormat(WeightFormatId::kTernary);
+  w.shape = shape;
+  w.bits = 2;
+  w.groups = groups;
+  for (int64_t i = 0; i < shape.numel(); ++i) w.codes.push_back(static_cast<int16_t>(random.nextU64() % 3) - 1);
+  for (int64_t g = 0; g < WeightGroups(shape, groups).count(); ++g) w.scales.push_back(static_cast<float>(random.uniform(0.01, 1.0)));
+  return w;
+}
+
+std::vector<float> randomFloats(int64_t n, Random& random, double lo, double hi) {
+  std::vector<float> v(static_cast<size_t>(n));
+  for (float& x : v) x = static_cast<float>(random.uniform(lo, hi));
+  return v;
+}
+
+// Codes in the padded NHWC buffer the kernels read: padding and padded channels hold code 0.
+std::vector<uint8_t> randomPaddedInput(const ConvGeometry& g, bool isSigned, Random& random) {
+  std::vector<uint8_t> input(static_cast<size_t>(g.batch * g.paddedH() * g.paddedW() * g.paddedC()), 0);
+  for (int64_t n = 0; n < g.batch; ++n)
+    for (int64_t y = 0; y < g.inH; ++y)
+      for (int64_t x = 0; x < g.inW; ++x)
+        for (int64_t c = 0; c < g.inC; ++c) {
+          const int64_t code = isSigned ? static_cast<int64_t>(random.nextU64() % 256) - 128 : static_cast<int64_t>(random.nextU64() % 256);
+          input[static_cast<size_t>(((n * g.paddedH() + y + g.padH) * g.paddedW() + x + g.padW) * g.paddedC() + c)] = static_cast<uint8_t>(code);
+        }
+  return input;
+}
+
+// The convolution the kernel stands for, in double: dequantized weights times the input codes; and the
+// sum of the terms' magnitudes, which bounds float rounding.
+std::pair<double, double> referenceSum(const QuantizedWeights& w, const ConvGeometry& g, const std::vector<float>& weights, const std::vector<uint8_t>& input,
+                    bool isSigned, int64_t n, int64_t y, int64_t x, int64_t k) {
+  double sum = 0, magnitude = 0;
+  for (int64_t c = 0; c < g.inC; ++c)
+    for (int64_t r = 0; r < g.kH; ++r)
+      for (int64_t s = 0; s < g.kW; ++s) {
+        const uint8_t byte = input[static_cast<size_t>(((n * g.paddedH() + y * g.strideH + r) * g.paddedW() + x * g.strideW + s) * g.paddedC() + c)];
+        const double code = isSigned ? static_cast<int8_t>(byte) : byte;
+        const double term = code * weights[static_cast<size_t>(((k * g.inC + c) * g.kH + r) * g.kW + s)];
+        sum += term;
+        magnitude += std::abs(term);
+      }
+  return {sum, magnitude};
+}
+
+struct KernelCase {
+  ConvGeometry g;
+  GroupSpec groups;
+  bool isSigned;
+};
+
+std::vector<KernelCase> kernelCases() {
+  std::vector<KernelCase> cases;
+  const char* groupSizes[] = {"4", "16", "64", "filter", "6"};
+  int i = 0;
+  for (const char* n : groupSizes)
+    for (int64_t kernel : {1, 3})
+      for (int64_t stride : {1, 2})
+        for (int64_t batch : {1, 5}) {
+          ConvGeometry g;
+          g.batch = batch;
+          g.inC = (i % 3 == 0) ? 70 : (i % 3 == 1 ? 13 : 64);  // C a multiple of N or not, and below N
+          g.outC = (i % 2 == 0) ? 37 : 32;
+          g.inH = 7;
+          g.inW = 9 + i % 4;
+          g.kH = g.kW = kernel;
+          g.strideH = g.strideW = stride;
+          g.padH = g.padW = kernel == 3 ? 1 : 0;
+          cases.push_back({g, GroupSpec::parse(n), i % 5 == 2});
+          ++i;
+        }
+  return cases;
+}
+
+}  // namespace
+
+TEST_CASE("the exact ternary kernel equals its scalar twin bit for bit, and both compute the grouped convolution") {
+  REQUIRE_MESSAGE(cpuHasVnni(), "this CPU lacks AVX-512 VNNI");
+  Random random(11);
+  for (const KernelCase& c : kernelCases()) {
+    const ConvGeometry& g = c.g;
+    INFO("C " << g.inC << " K " << g.outC << " " << g.kH << "x" << g.kW << " stride " << g.strideH << " batch " << g.batch << " N "
+              << c.groups.str() << (c.isSigned ? " s8" : " u8"));
+    const QuantizedWeights w = randomTernary({g.outC, g.inC, g.kH, g.kW}, c.groups, random);
+    const PackedTernary packed(w, g, "layer");
+    const std::vector<uint8_t> input = randomPaddedInput(g, c.isSigned, random);
+    const int64_t outputs = g.batch * g.outH() * g.outW() * g.outC;
+    const std::vector<float> scale = randomFloats(g.outC, random, 0.001, 0.01), shift = randomFloats(g.outC, random, -1, 1);
+    const std::vector<float> residual = randomFloats(outputs, random, -2, 2);
+    std::vector<float> valuesScalar(static_cast<size_t>(outputs)), valuesVnni(valuesScalar.size());
+    std::vector<uint8_t> codesScalar(static_cast<size_t>(outputs)), codesVnni(codesScalar.size());
+    Epilogue e{scale.data(), shift.data(), residual.data(), true, valuesScalar.data(), codesScalar.data(), 0.02f, 0, 255};
+    ternaryConvScalar(packed, g, input.data(), c.isSigned, e);
+    e.values = valuesVnni.data();
+    e.codes = codesVnni.data();
+    ternaryConvVnni(packed, g, input.data(), c.isSigned, e);
+    CHECK(std::memcmp(valuesScalar.data(), valuesVnni.data(), valuesScalar.size() * sizeof(float)) == 0);
+    CHECK(codesScalar == codesVnni);
+
+    // Without epilogue (scale 1, shift 0), the twin's value is the grouped sum: against the double reference.
+    const std::vector<float> ones(static_cast<size_t>(g.outC), 1.0f), zeros(static_cast<size_t>(g.outC), 0.0f);
+    const Epilogue plain{ones.data(), zeros.data(), nullptr, false, valuesScalar.data(), nullptr};
+    ternaryConvScalar(packed, g, input.data(), c.isSigned, plain);
+    const Tensor dequantized = w.dequantize();
+    const std::vector<float> weights(dequantized.data<float>(), dequantized.data<float>() + dequantized.numel());
+    double worst = 0;
+    for (int64_t n = 0; n < g.batch; ++n)
+      for (int64_t y = 0; y < g.outH(); ++y)
+        for (int64_t x = 0; x < g.outW(); ++x)
+          for (int64_t k = 0; k < g.outC; ++k) {
+            const auto [expected, magnitude] = referenceSum(w, g, weights, input, c.isSigned, n, y, x, k);
+            const double got = valuesScalar[static_cast<size_t>(((n * g.outH() + y) * g.outW() + x) * g.outC + k)];
+            worst = std::max(worst, std::abs(got - expected) / (1.0 + magnitude));
+          }
+    CHECK(worst < 1e-6);
+  }
+}
+
+TEST_CASE("the ternary kernel refuses two-scale weights and scales that do not fit the groups, naming the layer") {
+  Random random(3);
+  ConvGeometry g;
+  g.inC = 8;
+  g.outC = 4;
+  g.kH = g.kW = 3;
+  QuantizedWeights w = randomTernary({4, 8, 3, 3}, GroupSpec::parse("4"), random);
+  w.negativeScales = w.scales;
+  CHECK_THROWS_WITH_AS(PackedTernary(w, g, "layer1.0.conv1"), doctest::Contains("layer1.0.conv1: solver two_scale"), Error);
+  w.negativeScales.clear();
+  w.scales.pop_back();
+  CHECK_THROWS_WITH_AS(PackedTernary(w, g, "layer1.0.conv1"), doctest::Contains("layer1.0.conv1.weight.scales: 71 scales for 72 groups"), Error);
+  w.scales.push_back(1.0f);
+  w.codes[5] = 2;
+  CHECK_THROWS_WITH_AS(PackedTernary(w, g, "layer1.0.conv1"), doctest::Contains("code 2 is not ternary"), Error);
+}
