@@ -1,0 +1,21 @@
+#pragma once
+// Weights as oneDNN's int8 convolution takes them: s8 codes in the weight's KCRS order and one scale
+// per output channel. An int8 layer's are its own; a ternary layer's are folded: each group's alpha
+// goes into the codes, w = round(t * alpha_g / s_k) with s_k = max_g alpha_g / 127, which rounds the
+// ratios of the alphas within a filter to 7 bits (the price of plain int8 speed).
+#include <string>
+#include <vector>
+
+#include "quant/QuantizedWeights.h"
+
+namespace fgq::infer {
+
+struct Int8Weights {
+  std::vector<int8_t> codes;
+  std::vector<float> scales;
+};
+
+// Throws naming the layer for a format the engine does not run (two_scale ternary, pow2).
+Int8Weights int8Weights(const QuantizedWeights& weights, const std::string& layer);
+
+}  // namespace fgq::infer

@@ -1,0 +1,54 @@
+#pragma once
+// A converted FGQ model run in integers (methods.md 1.4-1.5), computing what the fake-quantized model
+// computes: every conv and inner product reads its input as the codes of its input quantizer, ternary
+// layers run exactly (int32 group sums scaled by their alphas: infer/TernaryConv.h) or folded to int8,
+// 8-bit layers on oneDNN's int8 primitives; batch norm is folded into the conv before it, ReLU and the
+// residual addition (in f32) into the conv's epilogue, and the codes of the next layer's input are
+// written there too. Max pooling runs on codes; average pooling and flatten on f32 values.
+//
+// The model is lowered once from its dataflow graph (layers/Graph.h) for one image shape; buffers are
+// allocated once per batch size.
+#include <map>
+#include <memory>
+
+#include "infer/Step.h"
+#include "layers/Modules.h"
+
+namespace fgq::infer {
+
+enum class TernaryEngine { kExact, kFolded };
+
+struct EngineOptions {
+  TernaryEngine ternary = TernaryEngine::kExact;
+  bool scalarKernel = false;  // the exact kernel's scalar twin instead of AVX-512 VNNI (tests)
+};
+
+// "integer" or "integer-folded" (fgq-eval's --engine); throws naming anything else.
+TernaryEngine parseTernaryEngine(const std::string& name);
+
+class IntegerModel {
+ public:
+  // `model` has FGQ's quantizers installed with their codes (a loaded quantized model file); its
+  // parameters are read here and not after. `imageShape` is [C, H, W]. Throws naming the first layer
+  // that cannot run in integers, and why.
+  IntegerModel(Module& model, const Shape& imageShape, const EngineOptions& options);
+  IntegerModel(IntegerModel&&) noexcept;
+  ~IntegerModel();
+
+  // images [N, C, H, W] f32 -> logits [N, K].
+  Tensor forward(const Tensor& images);
+  // One line per step, in order.
+  std::vector<std::string> describe() const;
+
+ private:
+  Shape imageShape_;
+  BufferPlan plan_;
+  std::vector<std::unique_ptr<Step>> steps_;
+  int input_ = -1, output_ = -1;
+  int64_t outputsPerImage_ = 0;
+  std::map<int64_t, Workspace> workspaces_;  // per batch size
+
+  friend class Lowering;
+};
+
+}  // namespace fgq::infer

@@ -1,0 +1,40 @@
+#pragma once
+// One step of a lowered model: reads and writes workspace buffers (infer/Workspace.h).
+#include <string>
+#include <vector>
+
+#include "infer/CodeFormat.h"
+#include "infer/TernaryConv.h"
+#include "infer/Workspace.h"
+
+namespace fgq::infer {
+
+class Step {
+ public:
+  virtual ~Step() = default;
+  virtual void run(Workspace& workspace) = 0;
+  // One line: the layer and how it runs ("layer1.0.conv1: ternary N=4 exact (VNNI) 3x3 16->16").
+  virtual std::string describe() const = 0;
+};
+
+// A conv or inner product as the engine runs it, batch norm folded: per output channel
+// y = (sum of weights x input codes) * inputScale * weightScale * bnScale + shift, then the outputs.
+struct LayerSpec {
+  std::string name;
+  bool linear = false;
+  ConvGeometry geometry;  // an inner product is a 1x1 conv on a 1x1 image (batch set per run)
+  const QuantizedWeights* weights = nullptr;
+  CodeFormat input;
+  int inputCodes = -1;              // buffer: [N, H, W, C] codes
+  std::vector<float> bnScale, shift;  // [K]
+  int residual = -1;                // buffer: [N, OH, OW, K] f32 added before the ReLU, or -1
+  bool relu = false;
+  int values = -1;                  // buffer: f32 outputs, or -1
+  int codes = -1;                   // buffer: outputs as codes of codeFormat, or -1
+  CodeFormat codeFormat;
+};
+
+// "3x3 64->64" for a conv, "2048->1000" for an inner product.
+std::string layerShape(const LayerSpec& spec);
+
+}  // namespace fgq::infer

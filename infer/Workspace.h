@@ -1,0 +1,34 @@
+#pragma once
+// Where the engine's activations live between steps: buffers declared while a model is lowered (a
+// size per image each), allocated once per batch size and reused by every run at that size (fresh
+// memory is slow to touch on this machine: ../shared/machine-notes.md).
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace fgq::infer {
+
+class BufferPlan {
+ public:
+  // Returns the id of a buffer of `bytesPerImage` bytes per image.
+  int add(int64_t bytesPerImage);
+  int64_t bytesPerImage(int id) const { return sizes_.at(static_cast<size_t>(id)); }
+  int count() const { return static_cast<int>(sizes_.size()); }
+
+ private:
+  std::vector<int64_t> sizes_;
+};
+
+class Workspace {
+ public:
+  Workspace(const BufferPlan& plan, int64_t batch);
+  int64_t batch() const { return batch_; }
+  uint8_t* bytes(int id) { return buffers_.at(static_cast<size_t>(id)).data(); }
+  float* floats(int id) { return reinterpret_cast<float*>(bytes(id)); }
+
+ private:
+  int64_t batch_;
+  std::vector<std::vector<uint8_t>> buffers_;  // zero-filled once: padded inputs keep their zero borders
+};
+
+}  // namespace fgq::infer
