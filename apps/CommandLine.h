@@ -1,6 +1,6 @@
 #pragma once
-// The argument parsing the fgq apps share: one positional argument, options that take a value (which
-// may repeat, e.g. --set), and flags. Anything else is an error that shows the usage.
+// The argument parsing the fgq apps share: one positional argument (or, where the app takes them,
+// more after it), options that take a value (which may repeat, e.g. --set), and flags. Anything else is an error that shows the usage.
 #include <map>
 #include <set>
 #include <string>
@@ -12,6 +12,7 @@ namespace fgq {
 
 struct CommandLine {
   std::string positional;
+  std::vector<std::string> more;  // positional arguments after the first, for apps that take them
   std::map<std::string, std::vector<std::string>> values;  // "--set" -> every value given
   std::set<std::string> flags;
   std::string text;  // the command as typed, for reports
@@ -26,7 +27,7 @@ struct CommandLine {
 };
 
 inline CommandLine parseCommandLine(int argc, char** argv, const std::set<std::string>& valueOptions,
-                                    const std::set<std::string>& flagOptions, const std::string& usage) {
+                                    const std::set<std::string>& flagOptions, const std::string& usage, bool takesMore = false) {
   CommandLine line;
   line.text = argv[0];
   for (int i = 1; i < argc; ++i) {
@@ -40,8 +41,10 @@ inline CommandLine parseCommandLine(int argc, char** argv, const std::set<std::s
       line.text += std::string(" ") + argv[i];
     } else if (flagOptions.count(arg)) {
       line.flags.insert(arg);
-    } else if (arg.rfind("--", 0) == 0 || !line.positional.empty()) {
+    } else if (arg.rfind("--", 0) == 0 || (!line.positional.empty() && !takesMore)) {
       throw Error("unexpected argument '" + arg + "'\n" + usage);
+    } else if (!line.positional.empty()) {
+      line.more.push_back(arg);
     } else {
       line.positional = arg;
     }

@@ -1,4 +1,4 @@
-// fgq-eval MODEL_FILE [--config CONFIG] [--set key.path=value ...] [--teacher FILE] [--json]
+// fgq-eval MODEL_FILE [--config CONFIG] [--set key.path=value ...] [--teacher FILE] [--engine E] [--json]
 // Evaluates an FP32 or converted model file on its config's evaluation set.
 #include <iostream>
 
@@ -13,14 +13,18 @@ constexpr const char* kUsage =
     "                         dict (model.safetensors)\n"
     "  --config CONFIG        the experiment config (required for a plain state dict)\n"
     "  --teacher FILE         the FP32 teacher to compare with, instead of the one the model file records\n"
+    "  --engine E             fp32 (default: as fgq trains it, a converted model fake-quantized), integer (a\n"
+    "                         converted FGQ model in integers, ternary layers exact) or integer-folded\n"
+    "                         (ternary layers folded to int8 per output channel, on oneDNN)\n"
     "  --set key.path=value   override a config key, e.g. --set data.limit_eval=1000\n"
     "  --json                 print the measures as JSON\n"
     "  --save-outputs FILE    also write the preprocessed images and the logits (safetensors; small sets)\n";
 
 void printText(const nlohmann::json& m) {
   std::printf("%s\n", m["file"].get<std::string>().c_str());
-  std::printf("  top-1 %.2f%%   top-5 %.2f%%   loss %.4f   (%ld images)\n", m["top1"].get<double>(), m["top5"].get<double>(),
-              m["loss"].get<double>(), static_cast<long>(m["examples"].get<int64_t>()));
+  std::printf("  top-1 %.2f%%   top-5 %.2f%%   loss %.4f   (%ld images)   engine %s, %.0f images/s\n", m["top1"].get<double>(),
+              m["top5"].get<double>(), m["loss"].get<double>(), static_cast<long>(m["examples"].get<int64_t>()),
+              m["engine"].get<std::string>().c_str(), m["images_per_second"].get<double>());
   if (m.contains("teacher_top1"))
     std::printf("  FP32 teacher top-1 %.2f%%   drop %.2f   agreement %.2f%%   mean |logit diff| %.4f\n",
                 m["teacher_top1"].get<double>(), m["drop"].get<double>(), m["agreement"].get<double>(),
@@ -41,13 +45,13 @@ void printText(const nlohmann::json& m) {
 
 int main(int argc, char** argv) {
   try {
-    const fgq::CommandLine line = fgq::parseCommandLine(argc, argv, {"--config", "--set", "--save-outputs", "--teacher"}, {"--json"}, kUsage);
+    const fgq::CommandLine line = fgq::parseCommandLine(argc, argv, {"--config", "--set", "--save-outputs", "--teacher", "--engine"}, {"--json"}, kUsage);
     if (line.has("--help")) {
       std::cout << kUsage;
       return 0;
     }
     const nlohmann::json measures = fgq::evaluateModelFile(
-        line.positional, {line.value("--config"), line.all("--set"), line.value("--teacher")}, line.value("--save-outputs"));
+        line.positional, {line.value("--config"), line.all("--set"), line.value("--teacher"), line.has("--engine") ? line.value("--engine") : "fp32"}, line.value("--save-outputs"));
     if (line.has("--json"))
       std::cout << measures.dump(2) << "\n";
     else

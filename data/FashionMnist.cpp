@@ -34,6 +34,12 @@ std::vector<int64_t> readIdx(const std::string& path, int expectedDims, std::vec
   return dims;
 }
 
+const std::vector<std::string>& fashionMnistClasses() {
+  static const std::vector<std::string> names{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                              "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+  return names;
+}
+
 FashionMnist::FashionMnist(const std::string& root, const std::string& split, TransformOptions transforms, bool withLabels)
     : split_(split), transforms_(std::move(transforms)) {
   FGQ_CHECK(split == "train" || split == "test", "Fashion-MNIST split must be train or test, found '" << split << "'");

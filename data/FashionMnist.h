@@ -1,6 +1,7 @@
 #pragma once
 // Fashion-MNIST from its four gzipped IDX files (Debian's dataset-fashion-mnist installs them in
 // /usr/share/datasets/fashion-mnist): 60,000 training and 10,000 test images, 28x28 gray, 10 classes.
+#include <string>
 #include <vector>
 
 #include "data/Dataset.h"
@@ -9,6 +10,9 @@
 namespace fgq {
 
 inline constexpr const char* kFashionMnistDefaultRoot = "/usr/share/datasets/fashion-mnist";
+
+// The class names, by label.
+const std::vector<std::string>& fashionMnistClasses();
 
 class FashionMnist : public Dataset {
  public:

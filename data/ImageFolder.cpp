@@ -102,15 +102,19 @@ void ImageFolder::readGroundTruth(const std::string& path) {
   }
 }
 
+Tensor loadImage(const std::string& path, int64_t channels, const TransformOptions& transforms, Random& random) {
+  cv::Mat image = cv::imread(path, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+  if (image.empty()) return Tensor();
+  if (channels == 3) cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
+  return applyTransforms(image, transforms, random);
+}
+
 Example ImageFolder::get(int64_t index, Random& random) const {
   FGQ_CHECK(index >= 0 && index < size(), "image index " << index << " outside [0, " << size() << ")");
   for (int64_t tries = 0; tries < size(); ++tries) {
     const File& file = files_[(index + tries) % size()];
-    cv::Mat image = cv::imread(file.path, options_.channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
-    if (!image.empty()) {
-      if (options_.channels == 3) cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
-      return {applyTransforms(image, transforms_, random), file.label};
-    }
+    Tensor image = loadImage(file.path, options_.channels, transforms_, random);
+    if (image.defined()) return {image, file.label};
     if (!options_.skipBadImages) throw Error(file.path + ": cannot decode image (corrupt or not an image)");
     std::lock_guard lock(warnedMutex_);
     if (warned_.insert((index + tries) % size()).second)

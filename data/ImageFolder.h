@@ -55,4 +55,8 @@ class ImageFolder : public Dataset {
 
 bool isImageFile(const std::string& path);
 
+// One image file decoded as the folders do (RGB, or gray for 1 channel) and transformed; an empty
+// tensor when OpenCV cannot decode it.
+Tensor loadImage(const std::string& path, int64_t channels, const TransformOptions& transforms, Random& random);
+
 }  // namespace fgq

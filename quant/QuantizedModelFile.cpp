@@ -26,14 +26,14 @@ nlohmann::json readQuantizedDescription(const std::string& path) {
   return description;
 }
 
-void loadQuantizedModel(const std::string& path, Module& model) {
+void loadQuantizedModel(const std::string& path, Module& model, bool shadowWeights) {
   TensorFile file = loadSafetensors(path);
   for (auto& [name, layer] : weightedLayers(model)) {
     auto* q = dynamic_cast<WeightQuantizer*>(layer->weightQuantizer());
     if (!q) continue;
     QuantizedWeights w = q->emptyQuantized(layer->weight.shape());
     takeWeightTensors(path, name, file.tensors, w);
-    file.tensors[name + ".weight"] = w.dequantize();
+    file.tensors[name + ".weight"] = shadowWeights ? w.dequantize() : layer->weight.tensor().clone();
     q->setQuantized(std::move(w));
   }
   model.loadStateDict(file.tensors, path);

@@ -16,8 +16,9 @@ void saveQuantizedModel(const std::string& path, const Module& model, const nloh
 // The description stored in a quantized model file (throws naming the file if it is not one).
 nlohmann::json readQuantizedDescription(const std::string& path);
 // Fills a model that has the same quantizers installed: codes and scales into the weight quantizers
-// (and their dequantized values into the shadow weights), the rest by name. Throws naming the file and
-// tensor for anything missing, unexpected or misshapen.
-void loadQuantizedModel(const std::string& path, Module& model);
+// (and, with `shadowWeights`, their dequantized values into the FP32 shadow weights that fine-tuning
+// trains; without, those keep whatever they held and nothing is dequantized: for the integer engine),
+// the rest by name. Throws naming the file and tensor for anything missing, unexpected or misshapen.
+void loadQuantizedModel(const std::string& path, Module& model, bool shadowWeights = true);
 
 }  // namespace fgq

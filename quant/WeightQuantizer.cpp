@@ -13,7 +13,7 @@ QuantizedWeights WeightQuantizer::solve(const Tensor& weight) const {
 const QuantizedWeights& WeightQuantizer::quantized(const Tensor& weight) {
   if (stale_ || !cached_) {
     cached_ = solve(weight);
-    cachedValues_ = cached_->dequantize();
+    cachedValues_ = Tensor();
     stale_ = false;
   }
   return *cached_;
@@ -30,7 +30,7 @@ QuantizedWeights WeightQuantizer::emptyQuantized(const Shape& shape) const {
 }
 
 void WeightQuantizer::setQuantized(QuantizedWeights weights) {
-  cachedValues_ = weights.dequantize();
+  cachedValues_ = Tensor();
   cached_ = std::move(weights);
   stale_ = false;
 }
@@ -42,6 +42,7 @@ Variable WeightQuantizer::forward(const Variable& weight) {
                     [](std::vector<Variable>& in, const Tensor& g) { in[0].addGrad(g); });
   }
   quantized(weight.tensor());
+  if (!cachedValues_.defined()) cachedValues_ = cached_->dequantize();  // on first use: the integer engine never asks
   return Variable(cachedValues_);
 }
 

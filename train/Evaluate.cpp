@@ -1,6 +1,7 @@
 #include "train/Evaluate.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "layers/ops/Ops.h"
@@ -42,10 +43,20 @@ EvalResult evaluate(Module& model, DataLoader& loader, Module* teacher) {
   EvalResult r;
   int64_t top1 = 0, top5 = 0;
   double lossSum = 0;
+  double timedSeconds = 0, firstSeconds = 0;
+  int64_t timedImages = 0;
   loader.startEpoch(0);
   while (auto batch = loader.next()) {
+    const auto start = std::chrono::steady_clock::now();
     const Variable logits = model(Variable(batch->images));
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const int64_t n = batch->images.dim(0);
+    if (r.examples == 0) {
+      firstSeconds = seconds;
+    } else {
+      timedSeconds += seconds;
+      timedImages += n;
+    }
     lossSum += crossEntropy(logits, batch->labels).tensor().itemAsDouble() * static_cast<double>(n);
     const TopK c = countCorrect(logits.tensor(), batch->labels);
     top1 += c.top1;
@@ -63,6 +74,7 @@ EvalResult evaluate(Module& model, DataLoader& loader, Module* teacher) {
   r.top1 = 100.0 * static_cast<double>(top1) / static_cast<double>(r.examples);
   r.top5 = 100.0 * static_cast<double>(top5) / static_cast<double>(r.examples);
   r.loss = lossSum / static_cast<double>(r.examples);
+  r.imagesPerSecond = timedImages > 0 ? static_cast<double>(timedImages) / timedSeconds : static_cast<double>(r.examples) / firstSeconds;
   if (teacher) {
     r.agreement = 100.0 * static_cast<double>(agreeing) / static_cast<double>(r.examples);
     r.logitL1 = logitDistance / static_cast<double>(logitCount);

@@ -12,6 +12,9 @@ struct EvalResult {
   int64_t examples = 0;
   // With a teacher: how often the top-1 classes agree (percent), and the mean |logit difference|.
   double agreement = -1, logitL1 = -1;
+  // The model's forward passes per second of their own time (data loading and the teacher excluded),
+  // after the first batch, which creates primitives and buffers; over every batch when there is one.
+  double imagesPerSecond = 0;
 };
 
 EvalResult evaluate(Module& model, DataLoader& loader, Module* teacher = nullptr);

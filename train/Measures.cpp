@@ -7,9 +7,9 @@
 
 namespace fgq {
 
-nlohmann::json measureModel(Module& model, Module* teacher, DataLoader& evalLoader, const Shape& imageShape) {
+nlohmann::json measureModel(Module& model, Module* teacher, DataLoader& evalLoader, const Shape& imageShape, Module* accounted) {
   const EvalResult r = evaluate(model, evalLoader, teacher);
-  nlohmann::json out = {{"top1", r.top1}, {"top5", r.top5}, {"loss", r.loss}, {"examples", r.examples}};
+  nlohmann::json out = {{"top1", r.top1}, {"top5", r.top5}, {"loss", r.loss}, {"examples", r.examples}, {"images_per_second", r.imagesPerSecond}};
   if (teacher) {
     const EvalResult reference = evaluate(*teacher, evalLoader);
     out["teacher_top1"] = reference.top1;
@@ -17,7 +17,7 @@ nlohmann::json measureModel(Module& model, Module* teacher, DataLoader& evalLoad
     out["agreement"] = r.agreement;
     out["logit_l1"] = r.logitL1;
   }
-  out["cost"] = account(model, imageShape).toJson();
+  out["cost"] = account(accounted ? *accounted : model, imageShape).toJson();
   return out;
 }
 

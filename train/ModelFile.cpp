@@ -4,6 +4,7 @@
 
 #include "core/Safetensors.h"
 #include "core/TensorOps.h"
+#include "infer/IntegerModule.h"
 #include "data/DataLoader.h"
 #include "layers/BatchNormFolding.h"
 #include "quant/QuantizedModelFile.h"
@@ -29,7 +30,7 @@ nlohmann::json descriptionOf(const TensorFile& file, const std::string& path) {
   return nullptr;
 }
 
-void fillModel(LoadedModel& loaded, const TensorFile& file, const std::string& path, bool vbd) {
+void fillModel(LoadedModel& loaded, const TensorFile& file, const std::string& path, bool vbd, bool shadowWeights) {
   const Experiment& e = loaded.experiment;
   loaded.model = createModel(e.model.arch, e.model.options);
   if (vbd) {
@@ -39,7 +40,7 @@ void fillModel(LoadedModel& loaded, const TensorFile& file, const std::string& p
   } else if (loaded.quantized) {
     if (!e.quantization) throw Error(path + ": a quantized model needs a config with a quantization block");
     installFgq(*loaded.model, e.quantization->fgq);
-    loadQuantizedModel(path, *loaded.model);
+    loadQuantizedModel(path, *loaded.model, shadowWeights);
   } else {
     loadModel(path, *loaded.model);
   }
@@ -59,7 +60,12 @@ LoadedModel loadModelFile(const std::string& path, const ModelFileOptions& optio
     loaded.experiment = parseExperiment(ConfigNode::fromJson(description.value("config", nlohmann::json()), path + " (embedded config)", options.overrides));
   else
     throw Error(path + ": a plain state dict does not say which model it is; pass --config");
-  fillModel(loaded, file, path, file.metadata.count(kVbdExportKey) > 0);
+  const bool vbd = file.metadata.count(kVbdExportKey) > 0;
+  if (options.engine != "fp32") {
+    infer::parseTernaryEngine(options.engine);
+    if (!loaded.quantized || vbd) throw Error(path + ": --engine " + options.engine + " runs converted FGQ models (quantized.safetensors); this is " + (vbd ? "a VBD export" : "an FP32 state dict") + " (use --engine fp32)");
+  }
+  fillModel(loaded, file, path, vbd, options.engine == "fp32");
   const Experiment& e = loaded.experiment;
   const bool namesTeacher = !e.model.weights.empty() && std::filesystem::absolute(e.model.weights) != std::filesystem::absolute(path);
   if (namesTeacher || !options.teacher.empty()) {
@@ -70,13 +76,23 @@ LoadedModel loadModelFile(const std::string& path, const ModelFileOptions& optio
   return loaded;
 }
 
+std::unique_ptr<Module> integerEngine(LoadedModel& loaded, const std::string& engine, const Shape& imageShape) {
+  if (engine == "fp32") return nullptr;
+  loaded.model->eval();
+  return std::make_unique<infer::IntegerModule>(infer::IntegerModel(*loaded.model, imageShape, {infer::parseTernaryEngine(engine)}));
+}
+
 nlohmann::json evaluateModelFile(const std::string& path, const ModelFileOptions& options, const std::string& outputsPath) {
   LoadedModel loaded = loadModelFile(path, options);
   const Experiment& e = loaded.experiment;
   auto evalSet = makeDataset(e, false, e.data.evalTransforms);
   DataLoader loader(*evalSet, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval});
   Random random(0);
-  nlohmann::json out = measureModel(*loaded.model, loaded.teacher.get(), loader, evalSet->get(0, random).image.shape());
+  const Shape imageShape = evalSet->get(0, random).image.shape();
+  const std::unique_ptr<Module> engine = integerEngine(loaded, options.engine, imageShape);
+  Module& model = engine ? *engine : *loaded.model;
+  nlohmann::json out = measureModel(model, loaded.teacher.get(), loader, imageShape, loaded.model.get());
+  out["engine"] = options.engine;
   out["file"] = path;
   out["quantized"] = loaded.quantized;
   if (loaded.vbdWeightBits >= 0) {  // the cost account knows FGQ's formats, not VBD's bit depths
@@ -85,12 +101,12 @@ nlohmann::json evaluateModelFile(const std::string& path, const ModelFileOptions
   }
   if (!outputsPath.empty()) {
     std::vector<Tensor> inputs, logits;
-    loaded.model->eval();
+    model.eval();
     NoGradGuard noGrad;
     loader.startEpoch(0);
     while (auto batch = loader.next()) {
       inputs.push_back(batch->images);
-      logits.push_back((*loaded.model)(Variable(batch->images)).tensor());
+      logits.push_back(model(Variable(batch->images)).tensor());
     }
     saveSafetensors(outputsPath, {{"inputs", concatenate(inputs)}, {"logits", concatenate(logits)}});
     out["outputs_file"] = outputsPath;

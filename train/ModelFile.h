@@ -24,12 +24,19 @@ struct ModelFileOptions {
   std::string configPath;
   std::vector<std::string> overrides;
   std::string teacher;
+  // "fp32": the model as fgq trains it (a converted one fake-quantized); "integer" / "integer-folded":
+  // a converted FGQ model in the integer engine (infer/IntegerModel.h), ternary layers exact or folded.
+  std::string engine = "fp32";
 };
 
 // Throws naming the file for anything that does not fit.
 LoadedModel loadModelFile(const std::string& path, const ModelFileOptions& options);
 
-// The measures of section 3 on the config's evaluation set (what fgq-eval prints). With `outputsPath`,
+// The loaded model in the integer engine for images of `imageShape` ([C, H, W]) when `engine` names it
+// ("integer", "integer-folded"); null for "fp32".
+std::unique_ptr<Module> integerEngine(LoadedModel& loaded, const std::string& engine, const Shape& imageShape);
+
+// The measures of section 3 on the config's evaluation set (what fgq-eval prints), on options.engine. With `outputsPath`,
 // also writes the preprocessed images ("inputs", [N, C, H, W]) and the model's logits ("logits", [N, K]),
 // in evaluation order, as safetensors: for comparing fgq with another framework on small sets.
 nlohmann::json evaluateModelFile(const std::string& path, const ModelFileOptions& options, const std::string& outputsPath = "");
