@@ -1,6 +1,7 @@
 #include "infer/IntegerModel.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 
@@ -319,7 +320,7 @@ IntegerModel::IntegerModel(Module& model, const Shape& imageShape, const EngineO
 IntegerModel::IntegerModel(IntegerModel&&) noexcept = default;
 IntegerModel::~IntegerModel() = default;
 
-Tensor IntegerModel::forward(const Tensor& imagesIn) {
+Tensor IntegerModel::forward(const Tensor& imagesIn, std::vector<double>* stepSeconds) {
   const Tensor images = imagesIn.plain();
   const bool fits = images.shape().rank() == 4 && Shape({images.shape()[1], images.shape()[2], images.shape()[3]}) == imageShape_;
   FGQ_CHECK(fits,
@@ -329,10 +330,21 @@ Tensor IntegerModel::forward(const Tensor& imagesIn) {
   if (it == workspaces_.end()) it = workspaces_.emplace(batch, Workspace(plan_, batch)).first;
   Workspace& ws = it->second;
   std::memcpy(ws.floats(input_), images.data<float>(), static_cast<size_t>(images.numel()) * sizeof(float));
-  for (auto& step : steps_) step->run(ws);
+  if (stepSeconds) stepSeconds->clear();
+  for (auto& step : steps_) {
+    const auto start = std::chrono::steady_clock::now();
+    step->run(ws);
+    if (stepSeconds) stepSeconds->push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
   Tensor logits = Tensor::empty({batch, outputsPerImage_});
   std::memcpy(logits.data<float>(), ws.floats(output_), static_cast<size_t>(logits.numel()) * sizeof(float));
   return logits;
+}
+
+std::vector<int64_t> IntegerModel::macsPerImage() const {
+  std::vector<int64_t> macs;
+  for (const auto& step : steps_) macs.push_back(step->macsPerImage());
+  return macs;
 }
 
 std::vector<std::string> IntegerModel::describe() const {

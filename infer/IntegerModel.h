@@ -35,10 +35,11 @@ class IntegerModel {
   IntegerModel(IntegerModel&&) noexcept;
   ~IntegerModel();
 
-  // images [N, C, H, W] f32 -> logits [N, K].
-  Tensor forward(const Tensor& images);
-  // One line per step, in order.
+  // images [N, C, H, W] f32 -> logits [N, K]; with `stepSeconds`, each step's time (benchmarks).
+  Tensor forward(const Tensor& images, std::vector<double>* stepSeconds = nullptr);
+  // One line per step, in order, and each step's multiply-accumulates per image.
   std::vector<std::string> describe() const;
+  std::vector<int64_t> macsPerImage() const;
 
  private:
   Shape imageShape_;

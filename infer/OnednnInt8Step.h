@@ -18,6 +18,7 @@ class OnednnInt8Step : public Step {
   explicit OnednnInt8Step(LayerSpec spec);
   void run(Workspace& workspace) override;
   std::string describe() const override { return description_; }
+  int64_t macsPerImage() const override { return layerMacsPerImage(spec_); }
 
  private:
   struct Compiled {

@@ -8,4 +8,9 @@ std::string layerShape(const LayerSpec& s) {
   return s.linear ? channels : std::to_string(g.kH) + "x" + std::to_string(g.kW) + " " + channels;
 }
 
+int64_t layerMacsPerImage(const LayerSpec& s) {
+  const ConvGeometry& g = s.geometry;
+  return g.outH() * g.outW() * g.outC * g.inC * g.kH * g.kW;
+}
+
 }  // namespace fgq::infer

@@ -15,6 +15,8 @@ class Step {
   virtual void run(Workspace& workspace) = 0;
   // One line: the layer and how it runs ("layer1.0.conv1: ternary N=4 exact (VNNI) 3x3 16->16").
   virtual std::string describe() const = 0;
+  // Multiply-accumulates per image (convs and inner products; 0 for the steps between them).
+  virtual int64_t macsPerImage() const { return 0; }
 };
 
 // A conv or inner product as the engine runs it, batch norm folded: per output channel
@@ -36,5 +38,6 @@ struct LayerSpec {
 
 // "3x3 64->64" for a conv, "2048->1000" for an inner product.
 std::string layerShape(const LayerSpec& spec);
+int64_t layerMacsPerImage(const LayerSpec& spec);
 
 }  // namespace fgq::infer

@@ -11,6 +11,7 @@ class TernaryConvStep : public Step {
   TernaryConvStep(LayerSpec spec, BufferPlan& plan, bool scalar);
   void run(Workspace& workspace) override;
   std::string describe() const override { return description_; }
+  int64_t macsPerImage() const override { return layerMacsPerImage(spec_); }
 
  private:
   const uint8_t* paddedInput(Workspace& workspace, const ConvGeometry& g);
