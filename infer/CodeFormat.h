@@ -12,8 +12,14 @@ struct CodeFormat {
   float scale = 1, lo = 0, hi = 255;
   bool isSigned() const { return lo < 0; }
   bool operator==(const CodeFormat&) const = default;
-  // The byte fakeQuantize's code for x is stored as (quant/FakeQuantize.cpp: the same division and rounding).
-  uint8_t encode(float x) const { return static_cast<uint8_t>(static_cast<int32_t>(std::clamp(std::nearbyint(x / scale), lo, hi))); }
+  // The byte fakeQuantize's code for x is stored as (quant/FakeQuantize.cpp: the same division, and
+  // rounding half to even). Clamping first changes nothing for integer bounds, and lets adding and
+  // taking away 1.5 * 2^23 round without a call to nearbyint (which x86-64 cannot inline before SSE4.1).
+  uint8_t encode(float x) const {
+    constexpr float kRound = 12582912.0f;
+    const float clamped = std::clamp(x / scale, lo, hi);
+    return static_cast<uint8_t>(static_cast<int32_t>((clamped + kRound) - kRound));
+  }
 };
 
 }  // namespace fgq::infer

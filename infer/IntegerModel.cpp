@@ -53,6 +53,10 @@ class Lowering {
   };
 
   std::string what(int node) const { return graph_.describe(node, model_); }
+  std::string nameOf(const Module* m) const {
+    auto it = names_.find(m);
+    return it == names_.end() ? "(a module the model does not register)" : it->second;
+  }
   const GraphNode& node(int id) const { return graph_.node(id); }
   int soleConsumer(int id) const { return consumers_[static_cast<size_t>(id)].size() == 1 ? consumers_[static_cast<size_t>(id)][0] : -1; }
 
@@ -96,7 +100,7 @@ class Lowering {
   ConvGeometry geometry(const Conv2d& conv, const Extent& in) const {
     const Shape& w = conv.weight.shape();
     FGQ_CHECK(conv.params.groups == 1 && conv.params.dilation == Pair({1, 1}),
-              names_.at(&conv) << ": grouped or dilated convolution (" << conv.params.str() << ") is not in the integer engine");
+              nameOf(&conv) << ": grouped or dilated convolution (" << conv.params.str() << ") is not in the integer engine");
     ConvGeometry g;
     g.inC = in.c;
     g.inH = in.h;
@@ -225,7 +229,7 @@ class Lowering {
     auto& wl = const_cast<WeightedLayer&>(layer(p.first));
     auto* wq = dynamic_cast<WeightQuantizer*>(wl.weightQuantizer());
     LayerSpec s;
-    s.name = names_.at(node(p.first).module);
+    s.name = nameOf(node(p.first).module);
     FGQ_CHECK(wq, s.name << ": FP32 weights (no weight quantizer): the integer engine runs converted FGQ models");
     s.linear = node(p.first).op == GraphOp::kLinear;
     if (s.linear) {
@@ -277,7 +281,7 @@ class Lowering {
   void emitMaxPool(const Plan& p) {
     const int in = node(p.first).inputs[0];
     const auto& pool = dynamic_cast<const MaxPool2d&>(*node(p.first).module);
-    const std::string name = names_.at(&pool);
+    const std::string name = nameOf(&pool);
     const Extent from = extents_[static_cast<size_t>(in)], to = extents_[static_cast<size_t>(p.first)];
     for (const CodeFormat& f : wantCodes_[static_cast<size_t>(p.first)])
       m_.steps_.push_back(std::make_unique<MaxPoolStep>(name, pool.params(), from, to, codesBuffer(in, f), codesBuffer(p.first, f), f.isSigned() ? 's' : 'u'));

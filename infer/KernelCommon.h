@@ -30,7 +30,7 @@ inline void finishValue(const Epilogue& e, int64_t k, int64_t index, float acc) 
   if (e.relu) y = vectorMax(y, 0.0f);
   if (e.values) e.values[index + k] = y;
   if (e.codes) {
-    const float q = vectorMin(vectorMax(std::nearbyint(y / e.codeScale), e.lo), e.hi);
+    const float q = vectorMin(vectorMax(std::nearbyint(y * e.codeInverse), e.lo), e.hi);
     e.codes[index + k] = static_cast<uint8_t>(static_cast<int32_t>(q));
   }
 }

@@ -24,10 +24,12 @@ void QuantizeStep::run(Workspace& ws) {
   uint8_t* out = ws.bytes(codes_);
   const int64_t pixels = extent_.h * extent_.w, c = extent_.c, count = ws.batch() * extent_.size();
   if (!fromImages_) return quantizeValues(in, count, format_, out);
+  const int64_t planes = ws.batch() * c;
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < count; ++i) {  // i runs over the NHWC output
-    const int64_t n = i / (pixels * c), p = (i / c) % pixels, channel = i % c;
-    out[i] = format_.encode(in[(n * c + channel) * pixels + p]);
+  for (int64_t plane = 0; plane < planes; ++plane) {  // one channel of one image: NCHW in, NHWC out
+    const float* from = in + plane * pixels;
+    uint8_t* to = out + (plane / c) * pixels * c + plane % c;
+    for (int64_t p = 0; p < pixels; ++p) to[p * c] = format_.encode(from[p]);
   }
 }
 
@@ -46,7 +48,7 @@ void MaxPoolStep::pool(const T* in, T* out, int64_t batch) const {
   for (int64_t row = 0; row < rows; ++row) {
     const int64_t n = row / out_.h, oy = row % out_.h;
     for (int64_t ox = 0; ox < out_.w; ++ox) {
-      T* o = out + ((n * out_.h + oy) * out_.w + ox) * c;
+      T* __restrict o = out + ((n * out_.h + oy) * out_.w + ox) * c;
       std::fill(o, o + c, std::numeric_limits<T>::lowest());
       for (int64_t r = 0; r < params_.kernel[0]; ++r) {
         const int64_t y = oy * params_.stride[0] - params_.padding[0] + r;
@@ -54,7 +56,7 @@ void MaxPoolStep::pool(const T* in, T* out, int64_t batch) const {
         for (int64_t s = 0; s < params_.kernel[1]; ++s) {
           const int64_t x = ox * params_.stride[1] - params_.padding[1] + s;
           if (x < 0 || x >= in_.w) continue;
-          const T* i = in + ((n * in_.h + y) * in_.w + x) * c;
+          const T* __restrict i = in + ((n * in_.h + y) * in_.w + x) * c;
           for (int64_t k = 0; k < c; ++k) o[k] = std::max(o[k], i[k]);
         }
       }

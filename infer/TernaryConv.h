@@ -46,7 +46,10 @@ struct PackedTernary {
 };
 
 // Per output channel y = acc * scale + shift (the input scale and the folded batch norm), then + residual,
-// ReLU, and the outputs asked for: f32 values and/or codes round(y / codeScale) clamped to [lo, hi].
+// ReLU, and the outputs asked for: f32 values and/or codes round(y * codeInverse) clamped to [lo, hi]
+// (multiplying by 1 / scale where the fake-quantized model divides by it: a vector division would cost
+// more than the rest of the epilogue, and the two differ only where y / scale lands on a tie, within
+// one rounding of the float).
 struct Epilogue {
   const float* scale = nullptr;     // [K]
   const float* shift = nullptr;     // [K]
@@ -54,7 +57,7 @@ struct Epilogue {
   bool relu = false;
   float* values = nullptr;          // [N, OH, OW, K] or null
   uint8_t* codes = nullptr;         // [N, OH, OW, K] (s8 stored as its byte when lo < 0) or null
-  float codeScale = 1, lo = 0, hi = 255;
+  float codeInverse = 1, lo = 0, hi = 255;
 };
 
 // `input` holds u8 codes, or s8 codes when `signedInput`.
@@ -63,5 +66,14 @@ void ternaryConvScalar(const PackedTernary& weights, const ConvGeometry& geometr
 void ternaryConvVnni(const PackedTernary& weights, const ConvGeometry& geometry, const uint8_t* input, bool signedInput,
                      const Epilogue& epilogue);
 bool cpuHasVnni();
+// The AMX kernel (infer/TernaryConvAmx.cpp), where the CPU has AMX-INT8 and the OS grants its tile
+// state, for u8 inputs and groups of 16, 32 or 64 whole channels (or filter and layer groups over
+// channels in such runs). It reads up to 16 input pixels past the end of the input: the buffer must
+// have kInputSlack bytes after it.
+bool cpuHasAmx();
+bool amxFits(const PackedTernary& weights);
+void ternaryConvAmx(const PackedTernary& weights, const ConvGeometry& geometry, const uint8_t* input, bool signedInput,
+                    const Epilogue& epilogue);
+inline constexpr int64_t kInputSlack = 16 * 4 * 4096;  // 16 pixels at stride 4 of 4,096 channels
 
 }  // namespace fgq::infer

@@ -5,12 +5,13 @@
 namespace fgq::infer {
 
 TernaryConvStep::TernaryConvStep(LayerSpec spec, BufferPlan& plan, bool scalar)
-    : spec_(std::move(spec)), packed_(*spec_.weights, spec_.geometry, spec_.name), scalar_(scalar) {
+    : spec_(std::move(spec)), packed_(*spec_.weights, spec_.geometry, spec_.name) {
   FGQ_CHECK(scalar || cpuHasVnni(), spec_.name << ": the exact ternary kernel needs AVX-512 VNNI, which this CPU lacks (the folded engine runs on oneDNN)");
+  kernel_ = scalar ? Kernel::kScalar : (!spec_.input.isSigned() && cpuHasAmx() && amxFits(packed_)) ? Kernel::kAmx : Kernel::kVnni;
   for (float b : spec_.bnScale) scale_.push_back(spec_.input.scale * b);
   const ConvGeometry& g = spec_.geometry;
   if (g.padH > 0 || g.padW > 0 || g.paddedC() != g.inC) padded_ = plan.add(g.paddedH() * g.paddedW() * g.paddedC());
-  description_ = spec_.name + ": ternary N=" + spec_.weights->groups.str() + " exact (" + (scalar ? "scalar twin" : "AVX-512 VNNI") + "), " +
+  description_ = spec_.name + ": ternary N=" + spec_.weights->groups.str() + " exact (" + (scalar ? "scalar twin" : kernel_ == Kernel::kAmx ? "AMX" : "AVX-512 VNNI") + "), " +
                  layerShape(spec_) + (spec_.input.isSigned() ? ", s8 input" : ", u8 input");
   spec_.weights = nullptr;
 }
@@ -39,11 +40,12 @@ void TernaryConvStep::run(Workspace& ws) {
                    spec_.relu,
                    spec_.values >= 0 ? ws.floats(spec_.values) : nullptr,
                    spec_.codes >= 0 ? ws.bytes(spec_.codes) : nullptr,
-                   spec_.codeFormat.scale,
+                   1.0f / spec_.codeFormat.scale,
                    spec_.codeFormat.lo,
                    spec_.codeFormat.hi};
   const uint8_t* input = paddedInput(ws, g);
-  (scalar_ ? ternaryConvScalar : ternaryConvVnni)(packed_, g, input, spec_.input.isSigned(), e);
+  const auto kernel = kernel_ == Kernel::kScalar ? ternaryConvScalar : kernel_ == Kernel::kAmx ? ternaryConvAmx : ternaryConvVnni;
+  kernel(packed_, g, input, spec_.input.isSigned(), e);
 }
 
 

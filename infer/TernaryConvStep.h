@@ -1,6 +1,6 @@
 #pragma once
-// A ternary conv or inner product run exactly (infer/TernaryConv.h): the VNNI kernel, or its scalar
-// twin when asked. Codes are packed once, here; an input the conv pads (or whose channels are not a
+// A ternary conv or inner product run exactly (infer/TernaryConv.h): on AMX where the CPU has it and
+// the layer fits it, else the VNNI kernel; or the scalar twin when asked. Codes are packed once, here; an input the conv pads (or whose channels are not a
 // multiple of 4) is copied into a padded buffer of its own first, whose zero border never changes.
 #include "infer/Step.h"
 
@@ -21,7 +21,7 @@ class TernaryConvStep : public Step {
   PackedTernary packed_;
   std::vector<float> scale_;  // per output channel: input scale x batch-norm scale
   int padded_ = -1;
-  bool scalar_;
+  enum class Kernel { kScalar, kVnni, kAmx } kernel_;
 };
 
 }  // namespace fgq::infer

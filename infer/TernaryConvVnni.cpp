@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "infer/KernelCommon.h"
+#include "infer/VectorEpilogue.h"
 
 namespace fgq::infer {
 
@@ -30,21 +31,15 @@ inline __m512i broadcastBytes(const uint8_t* p) {
   return _mm512_set1_epi32(v);
 }
 
-template <int J>
-void finishTile(const Args& a, const __m512* acc, int64_t block0, int64_t index) {
-  const Epilogue& e = a.e;
+// The epilogue of M pixels x J blocks; `index` is the first pixel's [N, OH, OW, K] offset.
+template <int M, int J>
+void finishTile(const Args& a, const __m512 (&acc)[M][J], int64_t block0, int64_t index) {
+#pragma GCC unroll 12
   for (int j = 0; j < J; ++j) {
     const int64_t k0 = (block0 + j) * kLanes;
-    const __mmask16 mask = static_cast<__mmask16>((1u << std::min<int64_t>(kLanes, a.w.outC - k0)) - 1u);
-    __m512 y = _mm512_fmadd_ps(acc[j], _mm512_maskz_loadu_ps(mask, e.scale + k0), _mm512_maskz_loadu_ps(mask, e.shift + k0));
-    if (e.residual) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(mask, e.residual + index + k0));
-    if (e.relu) y = _mm512_max_ps(y, _mm512_setzero_ps());
-    if (e.values) _mm512_mask_storeu_ps(e.values + index + k0, mask, y);
-    if (e.codes) {
-      __m512 q = _mm512_roundscale_ps(_mm512_div_ps(y, _mm512_set1_ps(e.codeScale)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-      q = _mm512_min_ps(_mm512_max_ps(q, _mm512_set1_ps(e.lo)), _mm512_set1_ps(e.hi));
-      _mm512_mask_cvtepi32_storeu_epi8(e.codes + index + k0, mask, _mm512_cvtps_epi32(q));
-    }
+    const VectorEpilogue v(a.e, k0, a.w.outC);
+#pragma GCC unroll 12
+    for (int m = 0; m < M; ++m) v.finish(a.e, acc[m][j], index + m * a.w.outC + k0);
   }
 }
 
@@ -53,33 +48,43 @@ void tile(const Args& a, int64_t n, int64_t y, int64_t x0, int64_t block0) {
   const PackedTernary& w = a.w;
   const ConvGeometry& g = a.g;
   const uint8_t* base[M];
+#pragma GCC unroll 12
   for (int m = 0; m < M; ++m) base[m] = a.input + ((n * g.paddedH() + y * g.strideH) * g.paddedW() + (x0 + m) * g.strideW) * g.paddedC();
   const int8_t* codes = w.codes.data() + block0 * w.steps * kLanes * 4;
   const int64_t blockCodes = w.steps * kLanes * 4;
   const __m512i signBits = _mm512_set1_epi32(static_cast<int32_t>(0x80808080u));
   __m512 acc[M][J];
+#pragma GCC unroll 12
   for (int m = 0; m < M; ++m)
+#pragma GCC unroll 12
     for (int j = 0; j < J; ++j) acc[m][j] = _mm512_setzero_ps();
   int64_t step = 0;
   for (int64_t seg = 0; seg < w.segments; ++seg) {
     __m512i sum[M][J];
+#pragma GCC unroll 12
     for (int m = 0; m < M; ++m)
+#pragma GCC unroll 12
       for (int j = 0; j < J; ++j) sum[m][j] = _mm512_setzero_si512();
     for (const int64_t end = w.segmentEnd[static_cast<size_t>(seg)]; step < end; ++step) {
       __m512i wv[J];
+#pragma GCC unroll 12
       for (int j = 0; j < J; ++j) wv[j] = _mm512_loadu_si512(codes + j * blockCodes + step * kLanes * 4);
       const int64_t offset = a.offsets[step];
+#pragma GCC unroll 12
       for (int m = 0; m < M; ++m) {
         __m512i xv = broadcastBytes(base[m] + offset);
         if constexpr (Signed) xv = _mm512_xor_si512(xv, signBits);
+#pragma GCC unroll 12
         for (int j = 0; j < J; ++j) sum[m][j] = _mm512_dpbusd_epi32(sum[m][j], xv, wv[j]);
       }
     }
+#pragma GCC unroll 12
     for (int j = 0; j < J; ++j) {
       const int64_t at = ((block0 + j) * w.segments + seg) * kLanes;
       const __m512 alpha = _mm512_loadu_ps(w.alphas.data() + at);
       __m512i shift = _mm512_setzero_si512();
       if constexpr (Signed) shift = _mm512_slli_epi32(_mm512_loadu_si512(w.codeSums.data() + at), 7);
+#pragma GCC unroll 12
       for (int m = 0; m < M; ++m) {
         __m512i s = sum[m][j];
         if constexpr (Signed) s = _mm512_sub_epi32(s, shift);
@@ -87,8 +92,7 @@ void tile(const Args& a, int64_t n, int64_t y, int64_t x0, int64_t block0) {
       }
     }
   }
-  const int64_t outW = g.outW();
-  for (int m = 0; m < M; ++m) finishTile<J>(a, acc[m], block0, ((n * g.outH() + y) * outW + x0 + m) * w.outC);
+  finishTile<M, J>(a, acc, block0, ((n * g.outH() + y) * g.outW() + x0) * w.outC);
 }
 
 // Pixels per tile: as many as leave registers for the sums, accumulators, codes and the broadcast.

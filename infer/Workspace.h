@@ -28,7 +28,9 @@ class Workspace {
 
  private:
   int64_t batch_;
-  std::vector<std::vector<uint8_t>> buffers_;  // zero-filled once: padded inputs keep their zero borders
+  // Zero-filled once: padded inputs keep their zero borders. Each has slack after it, for the AMX kernel
+  // (infer/TernaryConv.h).
+  std::vector<std::vector<uint8_t>> buffers_;
 };
 
 }  // namespace fgq::infer

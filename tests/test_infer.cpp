@@ -110,7 +110,7 @@ TEST_CASE("the exact ternary kernel equals its scalar twin bit for bit, and both
     const std::vector<float> residual = randomFloats(outputs, random, -2, 2);
     std::vector<float> valuesScalar(static_cast<size_t>(outputs)), valuesVnni(valuesScalar.size());
     std::vector<uint8_t> codesScalar(static_cast<size_t>(outputs)), codesVnni(codesScalar.size());
-    Epilogue e{scale.data(), shift.data(), residual.data(), true, valuesScalar.data(), codesScalar.data(), 0.02f, 0, 255};
+    Epilogue e{scale.data(), shift.data(), residual.data(), true, valuesScalar.data(), codesScalar.data(), 50.0f, 0, 255};
     ternaryConvScalar(packed, g, input.data(), c.isSigned, e);
     e.values = valuesVnni.data();
     e.codes = codesVnni.data();
@@ -135,6 +135,50 @@ TEST_CASE("the exact ternary kernel equals its scalar twin bit for bit, and both
           }
     CHECK(worst < 1e-6);
   }
+}
+
+TEST_CASE("the AMX ternary kernel equals the scalar twin bit for bit where the layer fits it") {
+  if (!cpuHasAmx()) {
+    MESSAGE("this CPU (or kernel) offers no AMX-INT8: the VNNI kernel runs every layer");
+    return;
+  }
+  Random random(12);
+  int fitted = 0;
+  for (const char* n : {"16", "32", "64", "filter", "4"})
+    for (int64_t kernel : {1, 3})
+      for (int64_t stride : {1, 2}) {
+        ConvGeometry g;
+        g.batch = 3;
+        g.inC = 128;
+        g.outC = stride == 1 ? 48 : 40;
+        g.inH = 9;
+        g.inW = kernel == 3 ? 11 : 20;
+        g.kH = g.kW = kernel;
+        g.strideH = g.strideW = stride;
+        g.padH = g.padW = kernel == 3 ? 1 : 0;
+        INFO("N " << n << " " << kernel << "x" << kernel << " stride " << stride);
+        const QuantizedWeights w = randomTernary({g.outC, g.inC, g.kH, g.kW}, GroupSpec::parse(n), random);
+        const PackedTernary packed(w, g, "layer");
+        CHECK(amxFits(packed) == (std::string(n) != "4"));
+        if (!amxFits(packed)) continue;
+        ++fitted;
+        const std::vector<uint8_t> input = randomPaddedInput(g, false, random);
+        const int64_t outputs = g.batch * g.outH() * g.outW() * g.outC;
+        const std::vector<float> scale = randomFloats(g.outC, random, 0.001, 0.01), shift = randomFloats(g.outC, random, -1, 1);
+        const std::vector<float> residual = randomFloats(outputs, random, -2, 2);
+        std::vector<float> valuesScalar(static_cast<size_t>(outputs)), valuesAmx(valuesScalar.size(), -7.0f);
+        std::vector<uint8_t> codesScalar(static_cast<size_t>(outputs)), codesAmx(codesScalar.size());
+        Epilogue e{scale.data(), shift.data(), residual.data(), true, valuesScalar.data(), codesScalar.data(), 50.0f, 0, 255};
+        ternaryConvScalar(packed, g, input.data(), false, e);
+        e.values = valuesAmx.data();
+        e.codes = codesAmx.data();
+        std::vector<uint8_t> slack(input);
+        slack.resize(input.size() + static_cast<size_t>(kInputSlack), 0);
+        ternaryConvAmx(packed, g, slack.data(), false, e);
+        CHECK(std::memcmp(valuesScalar.data(), valuesAmx.data(), valuesScalar.size() * sizeof(float)) == 0);
+        CHECK(codesScalar == codesAmx);
+      }
+  CHECK(fitted == 16);
 }
 
 TEST_CASE("the ternary kernel refuses two-scale weights and scales that do not fit the groups, naming the layer") {

@@ -111,7 +111,7 @@ ResNet::ResNet(const ResNetSpec& spec, const ModelOptions& o) {
   conv1_ = registerModule("conv1", spec.imagenetStem ? makeConv(o.inChannels, stemWidth, 7, 2, random)
                                                      : makeConv(o.inChannels, stemWidth, 3, 1, random));
   bn1_ = registerModule("bn1", std::make_shared<BatchNorm2d>(stemWidth));
-  if (spec.imagenetStem) maxpool_ = std::make_shared<MaxPool2d>(Pool2dParams{{3, 3}, {2, 2}, {1, 1}});
+  if (spec.imagenetStem) maxpool_ = registerModule("maxpool", std::make_shared<MaxPool2d>(Pool2dParams{{3, 3}, {2, 2}, {1, 1}}));
 
   const int64_t expansion = spec.bottleneck ? Bottleneck::kExpansion : BasicBlock::kExpansion;
   int64_t in = stemWidth;

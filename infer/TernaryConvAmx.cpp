@@ -1,0 +1,189 @@
+// The exact ternary kernel on AMX (Intel's tile unit): one tdpbusd multiplies 16 output pixels' input
+// bytes (a tile of 16 rows x K bytes) by 16 output channels' codes (K/4 rows of 4 codes x 16 channels:
+// the packed layout as it is) into 16 x 16 int32 sums. With K = N (16, 32 or 64 input channels at one
+// kernel position) that is one group, whose sums are then stored, converted and multiplied by its alphas
+// into f32 accumulators, as the twin does (std::fma, group by group); filter and layer groups add every
+// position's tdpbusd into the same sums first. Pixels are taken 16 at a time along runs whose input
+// rows lie a constant stride apart: for stride 1 the whole padded image, row after row (the kW - 1
+// columns at each row's end are computed and dropped); for larger strides one output row.
+#include <immintrin.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "infer/KernelCommon.h"
+#include "infer/VectorEpilogue.h"
+
+namespace fgq::infer {
+
+namespace {
+
+constexpr int kTileRows = 16;
+constexpr long kArchRequestPermission = 0x1023, kTileDataFeature = 18;  // Linux: arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)
+
+struct alignas(64) TileConfig {
+  uint8_t palette = 1, startRow = 0;
+  uint8_t reserved[14] = {};
+  uint16_t bytesPerRow[16] = {};
+  uint8_t rows[16] = {};
+};
+
+// Tiles 0, 1: the int32 sums of two blocks of 16 channels; 2: the input bytes; 3, 4: the two blocks' codes.
+TileConfig tileConfig(int64_t chunkBytes) {
+  TileConfig c;
+  for (int t = 0; t < 5; ++t) {
+    c.rows[t] = t < 3 ? kTileRows : static_cast<uint8_t>(chunkBytes / 4);
+    c.bytesPerRow[t] = t == 2 ? static_cast<uint16_t>(chunkBytes) : 64;
+  }
+  return c;
+}
+
+// A segment's steps cut into chunks of `chunkSteps` steps, each at one position on consecutive channels.
+struct Chunks {
+  int64_t chunkSteps = 0;
+  std::vector<int64_t> first;     // per chunk: its first step
+  std::vector<int64_t> segmentEnd;  // per segment: one past its last chunk
+};
+
+// Empty `first` when some segment is not made of whole chunks of one size (then the VNNI kernel runs).
+Chunks chunksOf(const PackedTernary& w) {
+  Chunks c;
+  auto at = [](const std::vector<int32_t>& v, int64_t i) { return v[static_cast<size_t>(i)]; };
+  int64_t s = 0;
+  for (int64_t seg = 0; seg < w.segments; ++seg) {
+    const int64_t end = at(w.segmentEnd, seg);
+    while (s < end) {
+      int64_t run = 1;
+      while (s + run < end && run < 16 && at(w.stepPosition, s + run) == at(w.stepPosition, s) &&
+             at(w.stepChannel, s + run) == at(w.stepChannel, s) + 4 * run)
+        ++run;
+      if (c.chunkSteps == 0) c.chunkSteps = run;
+      if (run != c.chunkSteps) return {};
+      c.first.push_back(s);
+      s += run;
+    }
+    c.segmentEnd.push_back(static_cast<int64_t>(c.first.size()));
+  }
+  if (c.chunkSteps != 4 && c.chunkSteps != 8 && c.chunkSteps != 16) return {};
+  return c;
+}
+
+struct Args {
+  const PackedTernary& w;
+  const ConvGeometry& g;
+  const uint8_t* input;
+  const Epilogue& e;
+  const std::vector<int64_t>& offsets;
+  const Chunks& chunks;
+};
+
+// Sixteen pixels of a run: where their input starts, the stride between them, and the output pixel
+// each one is (-1: a dropped column).
+struct PixelTile {
+  const uint8_t* input;
+  int64_t stride;
+  int64_t output[kTileRows];
+};
+
+void finish(const Args& a, const PixelTile& t, const float (&acc)[2][kTileRows][kLanes], int64_t block0, int blocks) {
+  for (int j = 0; j < blocks; ++j) {
+    const int64_t k0 = (block0 + j) * kLanes;
+    const VectorEpilogue v(a.e, k0, a.w.outC);
+    for (int r = 0; r < kTileRows; ++r)
+      if (t.output[r] >= 0) v.finish(a.e, _mm512_load_ps(acc[j][r]), t.output[r] * a.w.outC + k0);
+  }
+}
+
+void tile(const Args& a, const PixelTile& t, int64_t block0) {
+  const PackedTernary& w = a.w;
+  const int blocks = block0 + 1 < w.blocks ? 2 : 1;
+  const int8_t* codes0 = w.codes.data() + block0 * w.steps * kLanes * 4;
+  const int8_t* codes1 = codes0 + w.steps * kLanes * 4;
+  alignas(64) int32_t sums[2][kTileRows][kLanes];
+  alignas(64) float acc[2][kTileRows][kLanes] = {};
+  int64_t chunk = 0;
+  for (int64_t seg = 0; seg < w.segments; ++seg) {
+    _tile_zero(0);
+    _tile_zero(1);
+    for (; chunk < a.chunks.segmentEnd[static_cast<size_t>(seg)]; ++chunk) {
+      const int64_t step = a.chunks.first[static_cast<size_t>(chunk)];
+      _tile_loadd(2, t.input + a.offsets[static_cast<size_t>(step)], t.stride);
+      _tile_loadd(3, codes0 + step * kLanes * 4, 64);
+      _tile_dpbusd(0, 2, 3);
+      if (blocks == 2) {
+        _tile_loadd(4, codes1 + step * kLanes * 4, 64);
+        _tile_dpbusd(1, 2, 4);
+      }
+    }
+    _tile_stored(0, sums[0], 64);
+    if (blocks == 2) _tile_stored(1, sums[1], 64);
+    for (int j = 0; j < blocks; ++j) {
+      const __m512 alpha = _mm512_loadu_ps(w.alphas.data() + ((block0 + j) * w.segments + seg) * kLanes);
+      for (int r = 0; r < kTileRows; ++r) {
+        const __m512 s = _mm512_cvtepi32_ps(_mm512_load_si512(sums[j][r]));
+        _mm512_store_ps(acc[j][r], _mm512_fmadd_ps(s, alpha, _mm512_load_ps(acc[j][r])));
+      }
+    }
+  }
+  finish(a, t, acc, block0, blocks);
+}
+
+// The pixel tiles of image n: runs of constant input stride, 16 pixels at a time.
+std::vector<PixelTile> pixelTiles(const ConvGeometry& g, const uint8_t* input, int64_t n) {
+  std::vector<PixelTile> tiles;
+  const int64_t outH = g.outH(), outW = g.outW(), rowBytes = g.paddedW() * g.paddedC();
+  const uint8_t* image = input + n * g.paddedH() * rowBytes;
+  auto cut = [&](const uint8_t* start, int64_t stride, int64_t count, int64_t width, int64_t firstOutput) {
+    for (int64_t p0 = 0; p0 < count; p0 += kTileRows) {
+      PixelTile t{start + p0 * stride, stride, {}};
+      for (int r = 0; r < kTileRows; ++r) {
+        const int64_t p = p0 + r, x = p % width;
+        t.output[r] = p < count && x < outW ? firstOutput + (p / width) * outW + x : -1;
+      }
+      tiles.push_back(t);
+    }
+  };
+  if (g.strideH == 1 && g.strideW == 1) {
+    cut(image, g.paddedC(), (outH - 1) * g.paddedW() + outW, g.paddedW(), n * outH * outW);
+  } else {
+    for (int64_t y = 0; y < outH; ++y) cut(image + y * g.strideH * rowBytes, g.strideW * g.paddedC(), outW, outW, (n * outH + y) * outW);
+  }
+  return tiles;
+}
+
+}  // namespace
+
+bool cpuHasAmx() {
+  static const bool usable = __builtin_cpu_supports("amx-tile") && __builtin_cpu_supports("amx-int8") &&
+                             syscall(SYS_arch_prctl, kArchRequestPermission, kTileDataFeature) == 0;
+  return usable;
+}
+
+bool amxFits(const PackedTernary& w) { return !chunksOf(w).first.empty(); }
+
+void ternaryConvAmx(const PackedTernary& w, const ConvGeometry& g, const uint8_t* input, bool signedInput, const Epilogue& e) {
+  FGQ_CHECK(cpuHasAmx(), "the AMX ternary kernel needs AMX-INT8, which this CPU (or kernel) does not offer");
+  FGQ_CHECK(!signedInput, "the AMX ternary kernel takes u8 inputs");
+  const Chunks chunks = chunksOf(w);
+  FGQ_CHECK(!chunks.first.empty(), "the AMX ternary kernel needs groups of 16, 32 or 64 whole channels");
+  const std::vector<int64_t> offsets = stepOffsets(w, g);
+  const Args a{w, g, input, e, offsets, chunks};
+  std::vector<PixelTile> tiles;
+  for (int64_t n = 0; n < g.batch; ++n) {
+    const std::vector<PixelTile> image = pixelTiles(g, input, n);
+    tiles.insert(tiles.end(), image.begin(), image.end());
+  }
+  const int64_t pairs = (w.blocks + 1) / 2, count = static_cast<int64_t>(tiles.size());
+  const TileConfig config = tileConfig(chunks.chunkSteps * 4);
+#pragma omp parallel
+  {
+    _tile_loadconfig(&config);
+#pragma omp for collapse(2) schedule(static)
+    for (int64_t i = 0; i < count; ++i)
+      for (int64_t pair = 0; pair < pairs; ++pair) tile(a, tiles[static_cast<size_t>(i)], 2 * pair);
+    _tile_release();
+  }
+}
+
+}  // namespace fgq::infer
