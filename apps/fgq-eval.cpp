@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     const nlohmann::json measures = fgq::evaluateModelFile(
-        line.positional, {line.value("--config"), line.all("--set"), line.value("--teacher"), line.has("--engine") ? line.value("--engine") : "fp32"}, line.value("--save-outputs"));
+        line.positional, {line.value("--config"), line.all("--set"), line.value("--teacher"), line.all("--engine").empty() ? "fp32" : line.value("--engine")}, line.value("--save-outputs"));
     if (line.has("--json"))
       std::cout << measures.dump(2) << "\n";
     else

@@ -77,8 +77,8 @@ int main(int argc, char** argv) {
     const std::string& path = line.positional;
     const std::vector<std::string>& images = line.more;
     if (images.empty()) throw fgq::Error("no image given (fgq-infer MODEL_FILE IMAGE...)");
-    const int64_t top = line.has("--top") ? std::stoll(line.value("--top")) : 5;
-    const std::string engine = line.has("--engine") ? line.value("--engine") : "integer";
+    const int64_t top = line.all("--top").empty() ? 5 : std::stoll(line.value("--top"));
+    const std::string engine = line.all("--engine").empty() ? "integer" : line.value("--engine");
     fgq::LoadedModel loaded = fgq::loadModelFile(path, {line.value("--config"), line.all("--set"), "", engine});
     const fgq::Experiment& e = loaded.experiment;
     const fgq::Shape imageShape{e.model.options.inChannels, e.model.options.inputSize, e.model.options.inputSize};
@@ -87,17 +87,21 @@ int main(int argc, char** argv) {
     model.eval();
     const std::vector<std::string> names = classNames(e);
     fgq::Random random(0);
-    double seconds = 0;
+    double seconds = 0, first = 0;
     for (const std::string& file : images) {
       const fgq::Tensor image = fgq::loadImage(file, e.model.options.inChannels, e.data.evalTransforms, random);
       if (!image.defined()) throw fgq::Error(file + ": cannot decode image (corrupt or not an image)");
       if (image.shape() != imageShape)
         throw fgq::Error(file + ": " + image.shape().str() + " after the evaluation transforms; the model takes " + imageShape.str());
       const Timed t = classify(model, image);
-      seconds += t.seconds;
+      (&file == &images.front() ? first : seconds) += t.seconds;
       printTop(file, t, names, top);
     }
-    std::printf("engine %s: %.2f ms per image (batch 1, %zu images)\n", engine.c_str(), 1000.0 * seconds / static_cast<double>(images.size()), images.size());
+    if (images.size() == 1)
+      std::printf("engine %s: %.2f ms for the image (batch 1, buffers and primitives created)\n", engine.c_str(), 1000.0 * first);
+    else
+      std::printf("engine %s: %.2f ms per image after the first (batch 1; the first, creating buffers and primitives: %.2f ms)\n", engine.c_str(),
+                  1000.0 * seconds / static_cast<double>(images.size() - 1), 1000.0 * first);
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "fgq-infer: " << e.what() << "\n";

@@ -43,13 +43,14 @@ void finishTile(const Args& a, const __m512 (&acc)[M][J], int64_t block0, int64_
   }
 }
 
-template <int M, int J, bool Signed>
+// OneStep: every segment is one step (N = 4 on channels in fours), so each sum is scaled as soon as it
+// is made and none outlives its step: more pixels fit in the registers.
+template <int M, int J, bool Signed, bool OneStep>
 void tile(const Args& a, int64_t n, int64_t y, int64_t x0, int64_t block0) {
   const PackedTernary& w = a.w;
   const ConvGeometry& g = a.g;
-  const uint8_t* base[M];
-#pragma GCC unroll 12
-  for (int m = 0; m < M; ++m) base[m] = a.input + ((n * g.paddedH() + y * g.strideH) * g.paddedW() + (x0 + m) * g.strideW) * g.paddedC();
+  const uint8_t* base = a.input + ((n * g.paddedH() + y * g.strideH) * g.paddedW() + x0 * g.strideW) * g.paddedC();
+  const int64_t pixelBytes = g.strideW * g.paddedC();
   const int8_t* codes = w.codes.data() + block0 * w.steps * kLanes * 4;
   const int64_t blockCodes = w.steps * kLanes * 4;
   const __m512i signBits = _mm512_set1_epi32(static_cast<int32_t>(0x80808080u));
@@ -60,6 +61,30 @@ void tile(const Args& a, int64_t n, int64_t y, int64_t x0, int64_t block0) {
     for (int j = 0; j < J; ++j) acc[m][j] = _mm512_setzero_ps();
   int64_t step = 0;
   for (int64_t seg = 0; seg < w.segments; ++seg) {
+    if constexpr (OneStep) {
+      __m512i wv[J], shift[J];
+      __m512 alpha[J];
+#pragma GCC unroll 12
+      for (int j = 0; j < J; ++j) {
+        const int64_t at = ((block0 + j) * w.segments + seg) * kLanes;
+        wv[j] = _mm512_loadu_si512(codes + j * blockCodes + seg * kLanes * 4);
+        alpha[j] = _mm512_loadu_ps(w.alphas.data() + at);
+        if constexpr (Signed) shift[j] = _mm512_slli_epi32(_mm512_loadu_si512(w.codeSums.data() + at), 7);
+      }
+      const uint8_t* at = base + a.offsets[seg];
+#pragma GCC unroll 12
+      for (int m = 0; m < M; ++m) {
+        __m512i xv = broadcastBytes(at + m * pixelBytes);
+        if constexpr (Signed) xv = _mm512_xor_si512(xv, signBits);
+#pragma GCC unroll 12
+        for (int j = 0; j < J; ++j) {
+          __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), xv, wv[j]);
+          if constexpr (Signed) sum = _mm512_sub_epi32(sum, shift[j]);
+          acc[m][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), alpha[j], acc[m][j]);
+        }
+      }
+      continue;
+    }
     __m512i sum[M][J];
 #pragma GCC unroll 12
     for (int m = 0; m < M; ++m)
@@ -72,7 +97,7 @@ void tile(const Args& a, int64_t n, int64_t y, int64_t x0, int64_t block0) {
       const int64_t offset = a.offsets[step];
 #pragma GCC unroll 12
       for (int m = 0; m < M; ++m) {
-        __m512i xv = broadcastBytes(base[m] + offset);
+        __m512i xv = broadcastBytes(base + m * pixelBytes + offset);
         if constexpr (Signed) xv = _mm512_xor_si512(xv, signBits);
 #pragma GCC unroll 12
         for (int j = 0; j < J; ++j) sum[m][j] = _mm512_dpbusd_epi32(sum[m][j], xv, wv[j]);
@@ -96,18 +121,20 @@ void tile(const Args& a, int64_t n, int64_t y, int64_t x0, int64_t block0) {
 }
 
 // Pixels per tile: as many as leave registers for the sums, accumulators, codes and the broadcast.
-constexpr int kPixels1 = 12, kPixels2 = 6;
+constexpr int kPixels1 = 12;
+constexpr int pixelsForTwo(bool oneStep) { return oneStep ? 8 : 6; }
 using TileFunction = void (*)(const Args&, int64_t, int64_t, int64_t, int64_t);
 
-template <int J, bool Signed, int... M>
+template <int J, bool Signed, bool OneStep, int... M>
 constexpr std::array<TileFunction, sizeof...(M)> tiles(std::integer_sequence<int, M...>) {
-  return {&tile<M + 1, J, Signed>...};
+  return {&tile<M + 1, J, Signed, OneStep>...};
 }
 
-template <bool Signed>
+template <bool Signed, bool OneStep>
 void run(const Args& a) {
-  static constexpr auto one = tiles<1, Signed>(std::make_integer_sequence<int, kPixels1>{});
-  static constexpr auto two = tiles<2, Signed>(std::make_integer_sequence<int, kPixels2>{});
+  static constexpr auto one = tiles<1, Signed, OneStep>(std::make_integer_sequence<int, kPixels1>{});
+  static constexpr auto two = tiles<2, Signed, OneStep>(std::make_integer_sequence<int, pixelsForTwo(OneStep)>{});
+  constexpr int64_t kPixels2 = pixelsForTwo(OneStep);
   const int64_t outH = a.g.outH(), outW = a.g.outW(), pairs = (a.w.blocks + 1) / 2, rows = a.g.batch * outH;
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t row = 0; row < rows; ++row)
@@ -130,7 +157,9 @@ void ternaryConvVnni(const PackedTernary& w, const ConvGeometry& g, const uint8_
   FGQ_CHECK(cpuHasVnni(), "the exact ternary kernel needs AVX-512 VNNI, which this CPU lacks");
   const std::vector<int64_t> offsets = stepOffsets(w, g);
   const Args a{w, g, input, e, offsets.data()};
-  signedInput ? run<true>(a) : run<false>(a);
+  const bool oneStep = w.steps == w.segments;
+  if (signedInput) oneStep ? run<true, true>(a) : run<true, false>(a);
+  else oneStep ? run<false, true>(a) : run<false, false>(a);
 }
 
 }  // namespace fgq::infer

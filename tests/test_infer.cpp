@@ -11,6 +11,7 @@
 #include "infer/TernaryConv.h"
 #include "layers/models/Models.h"
 #include "train/Compression.h"
+#include "train/ModelFile.h"
 
 using namespace fgq;
 using namespace fgq::infer;
@@ -275,5 +276,20 @@ TEST_CASE("a converted ResNet-20 in the integer engine computes the fake-quantiz
     CHECK(e.maxDifference < 0.05);
     CHECK(e.sameTop1 >= 23);
     CHECK(f.sameTop1 >= 20);
+  }
+}
+
+TEST_CASE("the Fashion-MNIST ResNet-20 in the integer engine keeps the fake-quantized model's Top-1 within 0.1 point") {
+  // Converted by fgq from its own teacher (tests/models/README.md); evaluated on the 10,000 test images.
+  for (const char* file : {"fmnist_resnet20_n4_a8.safetensors", "fmnist_resnet20_n64_a8.safetensors"}) {
+    const std::string path = std::string(FGQ_MODELS_DIR) + "/" + file;
+    const nlohmann::json fake = evaluateModelFile(path, {});
+    const nlohmann::json exact = evaluateModelFile(path, {"", {}, "", "integer"});
+    const nlohmann::json folded = evaluateModelFile(path, {"", {}, "", "integer-folded"});
+    MESSAGE(std::string(file) << ": Top-1 fake-quantized " << fake["top1"] << " (" << fake["images_per_second"] << " img/s), integer " << exact["top1"]
+                 << " (" << exact["images_per_second"] << " img/s), integer-folded " << folded["top1"] << " (" << folded["images_per_second"] << " img/s)");
+    CHECK(exact["examples"] == 10000);
+    CHECK(std::abs(exact["top1"].get<double>() - fake["top1"].get<double>()) <= 0.1);
+    CHECK(std::abs(folded["top1"].get<double>() - fake["top1"].get<double>()) <= 1.0);
   }
 }

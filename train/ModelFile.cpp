@@ -1,6 +1,7 @@
 #include "train/ModelFile.h"
 
 #include <filesystem>
+#include <iostream>
 
 #include "core/Safetensors.h"
 #include "core/TensorOps.h"
@@ -70,8 +71,13 @@ LoadedModel loadModelFile(const std::string& path, const ModelFileOptions& optio
   const bool namesTeacher = !e.model.weights.empty() && std::filesystem::absolute(e.model.weights) != std::filesystem::absolute(path);
   if (namesTeacher || !options.teacher.empty()) {
     const nlohmann::json record = loaded.quantized ? description.value("teacher", nlohmann::json()) : nlohmann::json();
+    const TeacherSearch teacher = findTeacher(record, path, e.model.weights, options.teacher);
+    if (teacher.path.empty()) {
+      std::cerr << path << ": its FP32 teacher is not found (tried " << teacher.tried << "); measured without it (--teacher FILE to compare)\n";
+      return loaded;
+    }
     loaded.teacher = createModel(e.model.arch, e.model.options);
-    loadModel(findTeacher(record, path, e.model.weights, options.teacher), *loaded.teacher);
+    loadModel(teacher.path, *loaded.teacher);
   }
   return loaded;
 }

@@ -14,11 +14,11 @@ nlohmann::json teacherRecord(const std::string& teacherPath, const std::string& 
   return {{"path", teacher.string()}, {"relative_to_model", teacher.lexically_relative(modelDir).string()}, {"hash", fileHash(teacher.string())}};
 }
 
-std::string findTeacher(const nlohmann::json& record, const std::string& modelPath, const std::string& configPath,
-                        const std::string& override) {
+TeacherSearch findTeacher(const nlohmann::json& record, const std::string& modelPath, const std::string& configPath,
+                          const std::string& override) {
   if (!override.empty()) {
     if (!fs::exists(override)) throw Error(override + ": teacher file not found (--teacher)");
-    return override;
+    return {override, ""};
   }
   std::vector<std::string> candidates;
   if (record.is_object()) {
@@ -31,12 +31,12 @@ std::string findTeacher(const nlohmann::json& record, const std::string& modelPa
     if (record.is_object() && fileHash(candidate) != record.value("hash", ""))
       throw Error(modelPath + ": its teacher " + candidate + " has changed since the conversion (hash " + fileHash(candidate) + ", recorded " +
                   record.value("hash", "") + "); pass --teacher FILE to compare with it anyway");
-    return candidate;
+    return {candidate, ""};
   }
-  std::string tried;
+  TeacherSearch none;
   for (const std::string& c : candidates)
-    if (!c.empty()) tried += (tried.empty() ? "" : ", ") + c;
-  throw Error(modelPath + ": its FP32 teacher is not found (tried " + tried + "); pass --teacher FILE");
+    if (!c.empty()) none.tried += (none.tried.empty() ? "" : ", ") + c;
+  return none;
 }
 
 }  // namespace fgq

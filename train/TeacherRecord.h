@@ -12,8 +12,12 @@ nlohmann::json teacherRecord(const std::string& teacherPath, const std::string& 
 // The teacher's file for a model file: `override` when given (its hash unchecked: the user chose it);
 // else the recorded path relative to the model file, the absolute one, then `configPath` (the config's
 // model.weights as written, for files that predate the record), the first that exists. Throws naming
-// the model file when none exists or the one found has another hash.
-std::string findTeacher(const nlohmann::json& record, const std::string& modelPath, const std::string& configPath,
-                        const std::string& override);
+// the model file when the one found has another hash, or an override does not exist. When none exists,
+// `path` is empty and `tried` lists where it looked: a model runs without its teacher.
+struct TeacherSearch {
+  std::string path, tried;
+};
+TeacherSearch findTeacher(const nlohmann::json& record, const std::string& modelPath, const std::string& configPath,
+                          const std::string& override);
 
 }  // namespace fgq
