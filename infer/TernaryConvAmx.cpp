@@ -10,7 +10,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <cstring>
 
 #include "infer/KernelCommon.h"
 #include "infer/VectorEpilogue.h"
