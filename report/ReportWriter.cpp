@@ -14,7 +14,7 @@ namespace {
 
 const char* kColumns[] = {"label", "kind", "group_size", "activation_bits", "solver", "bn_reestimation", "gamma", "images", "draw", "images_read", "top1", "top5", "drop",
                           "agreement", "logit_l1", "mults_eliminated_percent", "bits_per_weight", "activation_bits_avg", "average_bits",
-                          "model_bytes", "fp32_bytes", "teacher_top1", "cache_key", "model_file"};
+                          "model_bytes", "fp32_bytes", "integer_images_per_second", "folded_images_per_second", "teacher_top1", "cache_key", "model_file"};
 
 std::string csvCell(const nlohmann::json& v) {
   if (v.is_null()) return "";
@@ -43,9 +43,9 @@ double groupOrder(const std::string& g) { return g == "filter" ? 1e9 : g == "lay
 std::string table(const nlohmann::json& rows, const std::vector<int64_t>& widths, bool bn) {
   std::string md = "| N |";
   for (int64_t b : widths) md += " Top-1 " + std::to_string(b) + "-bit act. | drop |";
-  md += " mults eliminated | bits / weight |\n|---|";
+  md += " mults eliminated | bits / weight | img/s exact | img/s folded |\n|---|";
   for (size_t i = 0; i < widths.size(); ++i) md += "---|---|";
-  md += "---|---|\n";
+  md += "---|---|---|---|\n";
   std::map<double, std::string> groups;
   for (const auto& r : rows)
     if (r["kind"] == "fgq" && r["bn_reestimation"] == bn) groups[groupOrder(r["group_size"])] = r["group_size"];
@@ -59,7 +59,8 @@ std::string table(const nlohmann::json& rows, const std::vector<int64_t>& widths
       md += hit ? " " + fixed((*hit)["top1"], 2) + " | " + fixed((*hit)["drop"], 2) + " |" : " – | – |";
       if (hit) any = hit;
     }
-    md += " " + fixed((*any)["mults_eliminated_percent"], 1) + "% | " + fixed((*any)["bits_per_weight"], 2) + " |\n";
+    md += " " + fixed((*any)["mults_eliminated_percent"], 1) + "% | " + fixed((*any)["bits_per_weight"], 2) + " | " +
+          fixed((*any)["integer_images_per_second"], 0) + " | " + fixed((*any)["folded_images_per_second"], 0) + " |\n";
   }
   return md;
 }

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <opencv2/imgcodecs.hpp>
 
 #include "ErrorOf.h"
@@ -56,7 +57,7 @@ struct TinySweep {
 
 }  // namespace
 
-TEST_CASE("a sweep's CSV numbers equal fgq-eval's for the same converted file, and a re-run reuses every point") {
+TEST_CASE("a sweep's CSV numbers equal fgq-eval's for the same converted file, carry the integer engines' images/s, and a re-run reuses every point") {
   TinySweep s;
   const nlohmann::json results = runSweep(s.sweepPath, {});
   for (const char* file : {"results.csv", "results.json", "report.md", "accuracy_vs_mults.svg", "accuracy_vs_mults.png"})
@@ -69,6 +70,10 @@ TEST_CASE("a sweep's CSV numbers equal fgq-eval's for the same converted file, a
   CHECK(row["teacher_top1"] == eval["teacher_top1"]);
   CHECK(row["mults_eliminated_percent"] == eval["cost"]["multiplications_eliminated_percent"]);
   CHECK(row["bits_per_weight"] == eval["cost"]["bits_per_weight"]);
+  CHECK(row["integer_images_per_second"].get<double>() > 0);
+  CHECK(row["folded_images_per_second"].get<double>() > 0);
+  std::ifstream md(s.dir / "report/report.md");
+  CHECK(std::string(std::istreambuf_iterator<char>(md), {}).find("| img/s exact | img/s folded |") != std::string::npos);
   std::ifstream csv(s.dir / "report/results.csv");
   std::string header, first;
   std::getline(csv, header);
