@@ -4,28 +4,44 @@
 # then PyTorch FP32 and PyTorch's own int8 ResNet-50 (bench/integer_inference_torch.py: quantized engine
 # onednn, channels_last), one after the other (never two at once: 2 cores), at batch 1 and 16; median
 # of REPEATS runs each; per-layer GOP/s of the exact kernel at batch 16 and the machine's int8 ceiling.
-#   bench/integer_inference.sh [REPEATS]     (default 5; writes bench_runs/integer_inference/)
+# The whole comparison is run ROUNDS times and the table takes each engine's median over the rounds: on
+# this VM the speed of a process swings by up to 1.5x from one process to the next (PyTorch int8 at
+# batch 16 measured 155 and 101 img/s a minute apart), so one round's ratios are not to be trusted.
+#   bench/integer_inference.sh [REPEATS] [ROUNDS]   (defaults 5 and 3; writes bench_runs/integer_inference/)
 # Needs build/ (scripts/build.sh) and Debian's python3-torch and python3-torchvision.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats=${1:-5}
+rounds=${2:-3}
 out=bench_runs/integer_inference
 mkdir -p "$out"
 # glibc's malloc tuned so that page faults do not swing the numbers (../shared/machine-notes.md), for both.
 export GLIBC_TUNABLES=glibc.malloc.trim_threshold=4294967295:glibc.malloc.top_pad=1073741824:glibc.malloc.mmap_threshold=4294967295
-build/bench/integer_inference --repeats "$repeats" --layers | tee "$out/fgq.txt"
-/usr/bin/python3 bench/integer_inference_torch.py --repeats "$repeats" | tee "$out/torch.txt"
+: > "$out/rounds.txt"
+for round in $(seq "$rounds"); do
+  echo "round $round of $rounds"
+  layers=$([ "$round" = "$rounds" ] && echo --layers || true)
+  build/bench/integer_inference --repeats "$repeats" $layers | tee "$out/fgq.txt" | grep -v '^layer'
+  /usr/bin/python3 bench/integer_inference_torch.py --repeats "$repeats" | tee "$out/torch.txt"
+  cat "$out/fgq.txt" "$out/torch.txt" >> "$out/rounds.txt"
+done
 
 echo
 echo "| batch | engine | images/s | x fgq FP32 | x PyTorch int8 |"
 echo "|---|---|---|---|---|"
-cat "$out/fgq.txt" "$out/torch.txt" | awk '
-  $2 == "resnet50" { key = $1 " " $3; speed[key, $4] = $5; if (!(key in seen)) { seen[key] = 1; order[n++] = key } batches[$4] = 1 }
+awk '
+  function median(list,    v, m, i, j, t) {
+    m = split(list, v, " ")
+    for (i = 2; i <= m; i++) for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+    return m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
+  }
+  $2 == "resnet50" { key = $1 " " $3; runs[key, $4] = runs[key, $4] " " $5; if (!(key in seen)) { seen[key] = 1; order[n++] = key } batches[$4] = 1 }
   END {
+    for (kb in runs) speed[kb] = median(runs[kb])
     for (b in batches)
       for (i = 0; i < n; i++) {
         k = order[i]
         if (!((k, b) in speed)) continue
         printf "| %s | %s | %.1f | %.2f | %.2f |\n", b, k, speed[k, b], speed[k, b] / speed["fgq fp32", b], speed[k, b] / speed["torch int8", b]
       }
-  }' | sort -t'|' -k2,2n | tee "$out/table.md"
+  }' "$out/rounds.txt" | sort -t'|' -k2,2n | tee "$out/table.md"

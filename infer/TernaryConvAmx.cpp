@@ -28,12 +28,15 @@ struct alignas(64) TileConfig {
   uint8_t rows[16] = {};
 };
 
-// Tiles 0, 1: the int32 sums of two blocks of 16 channels; 2: the input bytes; 3, 4: the two blocks' codes.
+// Tiles 0-3: the int32 sums of two pixel tiles x two blocks of 16 channels (2p + j); 4, 5: the two pixel
+// tiles' input bytes; 6, 7: the two blocks' codes. Each input tile meets both code tiles and each code
+// tile both input tiles, which halves the loads per tdpbusd and keeps four of them in flight.
 TileConfig tileConfig(int64_t chunkBytes) {
   TileConfig c;
-  for (int t = 0; t < 5; ++t) {
-    c.rows[t] = t < 3 ? kTileRows : static_cast<uint8_t>(chunkBytes / 4);
-    c.bytesPerRow[t] = t == 2 ? static_cast<uint16_t>(chunkBytes) : 64;
+  for (int t = 0; t < 8; ++t) {
+    const bool codes = t >= 6;
+    c.rows[t] = codes ? static_cast<uint8_t>(chunkBytes / 4) : kTileRows;
+    c.bytesPerRow[t] = t == 4 || t == 5 ? static_cast<uint16_t>(chunkBytes) : 64;
   }
   return c;
 }
@@ -85,47 +88,83 @@ struct PixelTile {
   int64_t output[kTileRows];
 };
 
-void finish(const Args& a, const PixelTile& t, const float (&acc)[2][kTileRows][kLanes], int64_t block0, int blocks) {
-  for (int j = 0; j < blocks; ++j) {
-    const int64_t k0 = (block0 + j) * kLanes;
-    const VectorEpilogue v(a.e, k0, a.w.outC);
-    for (int r = 0; r < kTileRows; ++r)
-      if (t.output[r] >= 0) v.finish(a.e, _mm512_load_ps(acc[j][r]), t.output[r] * a.w.outC + k0);
-  }
+template <int P, int J>
+using Sums = float[P][J][kTileRows][kLanes];
+
+template <int P, int J>
+void finish(const Args& a, const PixelTile* t, const Sums<P, J>& acc, int64_t block0) {
+  for (int p = 0; p < P; ++p)
+    for (int j = 0; j < J; ++j) {
+      const int64_t k0 = (block0 + j) * kLanes;
+      const VectorEpilogue v(a.e, k0, a.w.outC);
+      for (int r = 0; r < kTileRows; ++r)
+        if (t[p].output[r] >= 0) v.finish(a.e, _mm512_load_ps(acc[p][j][r]), t[p].output[r] * a.w.outC + k0);
+    }
 }
 
-void tile(const Args& a, const PixelTile& t, int64_t block0) {
+// The residual is read only by the epilogue, after every tdpbusd: asking for it first hides its latency.
+template <int P, int J>
+void prefetchResidual(const Args& a, const PixelTile* t, int64_t block0) {
+  if (!a.e.residual) return;
+  for (int p = 0; p < P; ++p)
+    for (int r = 0; r < kTileRows; ++r)
+      if (t[p].output[r] >= 0)
+        for (int j = 0; j < J; ++j)
+          _mm_prefetch(reinterpret_cast<const char*>(a.e.residual + t[p].output[r] * a.w.outC + (block0 + j) * kLanes), _MM_HINT_T0);
+}
+
+// P (1 or 2) pixel tiles x J (1 or 2) blocks of output channels from block0 on.
+template <int P, int J>
+void tile(const Args& a, const PixelTile* t, int64_t block0) {
   const PackedTernary& w = a.w;
-  const int blocks = block0 + 1 < w.blocks ? 2 : 1;
-  const int8_t* codes0 = w.codes.data() + block0 * w.steps * kLanes * 4;
-  const int8_t* codes1 = codes0 + w.steps * kLanes * 4;
-  alignas(64) int32_t sums[2][kTileRows][kLanes];
-  alignas(64) float acc[2][kTileRows][kLanes] = {};
+  const int64_t blockCodes = w.steps * kLanes * 4;
+  const int8_t* codes = w.codes.data() + block0 * blockCodes;
+  alignas(64) int32_t sums[P][J][kTileRows][kLanes];
+  alignas(64) Sums<P, J> acc = {};
+  prefetchResidual<P, J>(a, t, block0);
   int64_t chunk = 0;
   for (int64_t seg = 0; seg < w.segments; ++seg) {
     _tile_zero(0);
-    _tile_zero(1);
+    if constexpr (J == 2) _tile_zero(1);
+    if constexpr (P == 2) _tile_zero(2);
+    if constexpr (P == 2 && J == 2) _tile_zero(3);
     for (; chunk < a.chunks.segmentEnd[static_cast<size_t>(seg)]; ++chunk) {
-      const int64_t step = a.chunks.first[static_cast<size_t>(chunk)];
-      _tile_loadd(2, t.input + a.offsets[static_cast<size_t>(step)], t.stride);
-      _tile_loadd(3, codes0 + step * kLanes * 4, 64);
-      _tile_dpbusd(0, 2, 3);
-      if (blocks == 2) {
-        _tile_loadd(4, codes1 + step * kLanes * 4, 64);
-        _tile_dpbusd(1, 2, 4);
+      const int64_t step = a.chunks.first[static_cast<size_t>(chunk)], offset = a.offsets[static_cast<size_t>(step)];
+      _tile_loadd(6, codes + step * kLanes * 4, 64);
+      if constexpr (J == 2) _tile_loadd(7, codes + blockCodes + step * kLanes * 4, 64);
+      _tile_loadd(4, t[0].input + offset, t[0].stride);
+      _tile_dpbusd(0, 4, 6);
+      if constexpr (J == 2) _tile_dpbusd(1, 4, 7);
+      if constexpr (P == 2) {
+        _tile_loadd(5, t[1].input + offset, t[1].stride);
+        _tile_dpbusd(2, 5, 6);
+        if constexpr (J == 2) _tile_dpbusd(3, 5, 7);
       }
     }
-    _tile_stored(0, sums[0], 64);
-    if (blocks == 2) _tile_stored(1, sums[1], 64);
-    for (int j = 0; j < blocks; ++j) {
+    _tile_stored(0, sums[0][0], 64);
+    if constexpr (J == 2) _tile_stored(1, sums[0][J - 1], 64);
+    if constexpr (P == 2) _tile_stored(2, sums[P - 1][0], 64);
+    if constexpr (P == 2 && J == 2) _tile_stored(3, sums[P - 1][J - 1], 64);
+    for (int j = 0; j < J; ++j) {
       const __m512 alpha = _mm512_loadu_ps(w.alphas.data() + ((block0 + j) * w.segments + seg) * kLanes);
-      for (int r = 0; r < kTileRows; ++r) {
-        const __m512 s = _mm512_cvtepi32_ps(_mm512_load_si512(sums[j][r]));
-        _mm512_store_ps(acc[j][r], _mm512_fmadd_ps(s, alpha, _mm512_load_ps(acc[j][r])));
-      }
+      for (int p = 0; p < P; ++p)
+        for (int r = 0; r < kTileRows; ++r) {
+          const __m512 s = _mm512_cvtepi32_ps(_mm512_load_si512(sums[p][j][r]));
+          _mm512_store_ps(acc[p][j][r], _mm512_fmadd_ps(s, alpha, _mm512_load_ps(acc[p][j][r])));
+        }
     }
   }
-  finish(a, t, acc, block0, blocks);
+  finish<P, J>(a, t, acc, block0);
+}
+
+// The work item (pair of pixel tiles `i`, pair of blocks) with as many of each as there are.
+void tilePair(const Args& a, const std::vector<PixelTile>& tiles, int64_t i, int64_t block0) {
+  const bool twoTiles = 2 * i + 1 < static_cast<int64_t>(tiles.size()), twoBlocks = block0 + 1 < a.w.blocks;
+  const PixelTile* t = tiles.data() + 2 * i;
+  if (twoTiles && twoBlocks) tile<2, 2>(a, t, block0);
+  else if (twoTiles) tile<2, 1>(a, t, block0);
+  else if (twoBlocks) tile<1, 2>(a, t, block0);
+  else tile<1, 1>(a, t, block0);
 }
 
 // The pixel tiles of image n: runs of constant input stride, 16 pixels at a time.
@@ -173,14 +212,14 @@ void ternaryConvAmx(const PackedTernary& w, const ConvGeometry& g, const uint8_t
     const std::vector<PixelTile> image = pixelTiles(g, input, n);
     tiles.insert(tiles.end(), image.begin(), image.end());
   }
-  const int64_t pairs = (w.blocks + 1) / 2, count = static_cast<int64_t>(tiles.size());
+  const int64_t blockPairs = (w.blocks + 1) / 2, tilePairs = (static_cast<int64_t>(tiles.size()) + 1) / 2;
   const TileConfig config = tileConfig(chunks.chunkSteps * 4);
 #pragma omp parallel
   {
     _tile_loadconfig(&config);
 #pragma omp for collapse(2) schedule(static)
-    for (int64_t i = 0; i < count; ++i)
-      for (int64_t pair = 0; pair < pairs; ++pair) tile(a, tiles[static_cast<size_t>(i)], 2 * pair);
+    for (int64_t i = 0; i < tilePairs; ++i)
+      for (int64_t pair = 0; pair < blockPairs; ++pair) tilePair(a, tiles, i, 2 * pair);
     _tile_release();
   }
 }
