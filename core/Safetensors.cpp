@@ -1,6 +1,8 @@
 #include "core/Safetensors.h"
 
 #include "core/AtomicFile.h"
+#include "core/Json.h"
+#include "core/ReadFile.h"
 
 #include <bit>
 #include <cstdio>
@@ -75,9 +77,15 @@ Tensor decodeTensor(const std::string& path, const std::string& name, const nloh
 
   std::vector<int64_t> dims;
   if (!entry["shape"].is_array()) fail("shape is not an array");
+  if (entry["shape"].size() > kMaxTensorRank)
+    fail("shape has " + std::to_string(entry["shape"].size()) + " dimensions (at most " + std::to_string(kMaxTensorRank) + ")");
+  uint64_t elements = 1;
   for (const auto& d : entry["shape"]) {
     if (!d.is_number_unsigned()) fail("shape has a non-integer or negative dimension");
-    dims.push_back(d.get<int64_t>());
+    const uint64_t size = d.get<uint64_t>();
+    if (__builtin_mul_overflow(elements, size, &elements) || elements > kMaxTensorElements)
+      fail("shape " + entry["shape"].dump() + " has more than " + std::to_string(kMaxTensorElements) + " elements");
+    dims.push_back(static_cast<int64_t>(size));
   }
   const Shape shape(dims);
   const auto& offsets = entry["data_offsets"];
@@ -111,26 +119,21 @@ Tensor decodeTensor(const std::string& path, const std::string& name, const nloh
 }  // namespace
 
 TensorFile loadSafetensors(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open safetensors file");
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) throw Error(path + ": cannot read safetensors file: " + ec.message());
-  std::string bytes(size, '\0');
-  if (!in.read(bytes.data(), static_cast<std::streamsize>(size))) throw Error(path + ": cannot read safetensors file");
+  const std::string bytes = readFile(path, "safetensors file");
   if (bytes.size() < 8) throw Error(path + ": truncated safetensors file (" + std::to_string(bytes.size()) + " bytes, no header length)");
   uint64_t headerBytes;
   std::memcpy(&headerBytes, bytes.data(), 8);
   if (headerBytes > bytes.size() - 8)
     throw Error(path + ": truncated safetensors file (header of " + std::to_string(headerBytes) + " bytes, file has " +
                 std::to_string(bytes.size() - 8) + " after the length)");
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<int64_t>(headerBytes));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": malformed safetensors header: " + e.what());
-  }
+  if (headerBytes > kMaxSafetensorsHeaderBytes)
+    throw Error(path + ": safetensors header of " + std::to_string(headerBytes) + " bytes (at most " +
+                std::to_string(kMaxSafetensorsHeaderBytes) + ")");
+  const nlohmann::json header = parseJson(std::string_view(bytes).substr(8, headerBytes), path + ": safetensors header");
   if (!header.is_object()) throw Error(path + ": malformed safetensors header: not a JSON object");
+  if (header.size() > kMaxSafetensorsTensors)
+    throw Error(path + ": safetensors header lists " + std::to_string(header.size()) + " entries (at most " +
+                std::to_string(kMaxSafetensorsTensors) + ")");
 
   TensorFile file;
   const char* data = bytes.data() + 8 + headerBytes;

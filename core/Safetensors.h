@@ -15,6 +15,14 @@ struct TensorFile {
   std::map<std::string, std::string> metadata;  // the header's "__metadata__" (string to string)
 };
 
+// What a reader accepts before it allocates anything: the limits of safetensors' own reader for the
+// header (100 MB), and sizes no model comes near, so that a hostile header fails on a named check
+// instead of an overflowed product (a [2^32, 2^32] shape multiplied to 0 bytes).
+inline constexpr uint64_t kMaxSafetensorsHeaderBytes = 100'000'000;
+inline constexpr size_t kMaxSafetensorsTensors = 1'000'000;
+inline constexpr size_t kMaxTensorRank = 8;
+inline constexpr uint64_t kMaxTensorElements = uint64_t{1} << 40;
+
 TensorFile loadSafetensors(const std::string& path);
 // Written to `path.tmp` and renamed, so a reader never sees a half-written file.
 void saveSafetensors(const std::string& path, const std::map<std::string, Tensor>& tensors,

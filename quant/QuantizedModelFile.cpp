@@ -1,5 +1,6 @@
 #include "quant/QuantizedModelFile.h"
 
+#include "core/Json.h"
 #include "core/Safetensors.h"
 #include "quant/Fgq.h"
 #include "quant/WeightTensors.h"
@@ -21,8 +22,8 @@ nlohmann::json readQuantizedDescription(const std::string& path) {
   const TensorFile file = loadSafetensors(path);
   auto it = file.metadata.find(kQuantizedModelKey);
   if (it == file.metadata.end()) throw Error(path + ": not an fgq quantized model (no " + kQuantizedModelKey + " metadata)");
-  const nlohmann::json description = nlohmann::json::parse(it->second, nullptr, false);
-  if (description.is_discarded() || !description.is_object()) throw Error(path + ": malformed " + kQuantizedModelKey + " metadata");
+  const nlohmann::json description = parseJson(it->second, path + ": " + kQuantizedModelKey + " metadata");
+  if (!description.is_object()) throw Error(path + ": malformed " + kQuantizedModelKey + " metadata: not a JSON object");
   return description;
 }
 

@@ -7,6 +7,8 @@
 
 #include "core/AtomicFile.h"
 #include "core/FileHash.h"
+#include "core/Json.h"
+#include "core/ReadFile.h"
 #include "report/CodeVersion.h"
 #include "report/ReportWriter.h"
 #include "infer/TernaryConv.h"
@@ -213,7 +215,7 @@ nlohmann::json runSweep(const std::string& sweepPath, const SweepOptions& option
     const std::string modelFile = pointDir + (e.vbd ? "/vbd.safetensors" : "/quantized.safetensors");
     nlohmann::json summary;
     if (fs::exists(cacheFile) && fs::exists(modelFile)) {
-      summary = nlohmann::json::parse(std::ifstream(cacheFile));
+      summary = parseJson(readFile(cacheFile, "cached sweep point"), cacheFile);
       std::cerr << "[" << i + 1 << "/" << sweepPoints.size() << "] " << p.label << ": cached\n";
     } else {
       std::cerr << "[" << i + 1 << "/" << sweepPoints.size() << "] " << p.label << ": converting\n";

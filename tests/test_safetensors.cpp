@@ -70,7 +70,7 @@ TEST_CASE("bad safetensors files give one-line errors naming the file and tensor
   CHECK(loadError(path).find("truncated") != std::string::npos);
 
   writeRaw(path, "{not json", "");
-  CHECK(loadError(path).find("malformed safetensors header") != std::string::npos);
+  CHECK(loadError(path).find("safetensors header: malformed JSON") != std::string::npos);
 
   writeRaw(path, R"({"w":{"dtype":"Q4","shape":[1],"data_offsets":[0,1]}})", "x");
   CHECK(loadError(path).find("tensor 'w': unsupported dtype 'Q4'") != std::string::npos);
@@ -88,6 +88,35 @@ TEST_CASE("bad safetensors files give one-line errors naming the file and tensor
   fs::resize_file(path, fs::file_size(path) - 10);
   CHECK(loadError(path).find("tensor 'w': data_offsets") != std::string::npos);
   CHECK(loadError(path).find('\n') == std::string::npos);
+}
+
+TEST_CASE("hostile safetensors headers fail on named limits before anything is allocated") {
+  const std::string path = tempPath("hostile.safetensors");
+  auto refusal = [&](const std::string& header) {
+    writeRaw(path, header, "");
+    const std::string error = loadError(path);
+    CHECK(error.find(path) == 0);
+    CHECK(error.find('\n') == std::string::npos);
+    return error;
+  };
+  // 2^32 x 2^32 elements: the product wraps to 0 in 64 bits, which once read as a tensor of 0 bytes.
+  CHECK(refusal(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}})")
+            .find("tensor 'w': shape [4294967296,4294967296] has more than 1099511627776 elements") != std::string::npos);
+  CHECK(refusal(R"({"w":{"dtype":"U8","shape":[1,1,1,1,1,1,1,1,1],"data_offsets":[0,1]}})")
+            .find("tensor 'w': shape has 9 dimensions (at most 8)") != std::string::npos);
+  CHECK(refusal(R"({"w":{"dtype":"F32","shape":[1e309],"data_offsets":[0,4]}})").find("safetensors header: malformed JSON") !=
+        std::string::npos);
+  CHECK(refusal(std::string(100'000, '[') + std::string(100'000, ']')).find("nested deeper than 100 levels") != std::string::npos);
+
+  // A header length over safetensors' own limit (the file is sparse: no 100 MB written).
+  writeRaw(path, "{}", "");
+  const uint64_t claimed = kMaxSafetensorsHeaderBytes + 8;
+  {
+    std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+    f.write(reinterpret_cast<const char*>(&claimed), 8);
+  }
+  fs::resize_file(path, claimed + 8);
+  CHECK(loadError(path).find("safetensors header of 100000008 bytes (at most 100000000)") != std::string::npos);
 }
 
 TEST_CASE("saving into a directory that does not exist names the path") {

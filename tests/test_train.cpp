@@ -122,6 +122,18 @@ TEST_CASE("config errors name the file and key path") {
   std::ofstream(dir / "bad.json") << "{\"name\": \"x\",";
   CHECK(errorOf([&] { ConfigNode::load(dir / "bad.json"); }).find("bad.json: malformed JSON") != std::string::npos);
   CHECK(errorOf([&] { ConfigNode::load(dir / "none.json"); }).find("none.json: cannot open config file") != std::string::npos);
+  // Hostile configs: 100,000 nested brackets (copying the parsed value recursed until the stack overflowed)
+  // and a number beyond a double, in the file and in --set.
+  std::ofstream(dir / "deep.json") << std::string(100'000, '[') << std::string(100'000, ']');
+  CHECK(errorOf([&] { ConfigNode::load(dir / "deep.json"); }).find("deep.json: malformed JSON: nested deeper than 100 levels") !=
+        std::string::npos);
+  std::ofstream(dir / "huge.json") << R"({"name": "x", "train": {"epochs": 1e309}})";
+  CHECK(errorOf([&] { ConfigNode::load(dir / "huge.json"); }).find("huge.json: malformed JSON") != std::string::npos);
+  std::ofstream(dir / "ok.json") << tinyConfig(dir / "data", dir / "out").dump();
+  CHECK(errorOf([&] { ConfigNode::load(dir / "ok.json", {"train.epochs=" + std::string(1000, '[') + std::string(1000, ']')}); })
+            .find("--set train.epochs: malformed JSON: nested deeper") != std::string::npos);
+  CHECK(errorOf([&] { parseExperiment(ConfigNode::load(dir / "ok.json", {"train.epochs=1e309"})); })
+            .find("train.epochs: expected an integer, found string \"1e309\"") != std::string::npos);
 
   nlohmann::json config = tinyConfig(dir / "data", dir / "out");
   config["train"]["epoch"] = 3;

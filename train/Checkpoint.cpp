@@ -1,5 +1,6 @@
 #include "train/Checkpoint.h"
 
+#include "core/Json.h"
 #include "core/Safetensors.h"
 
 namespace fgq {
@@ -27,11 +28,7 @@ nlohmann::json loadCheckpoint(const std::string& path, Module& model, Optimizer&
   if (it == file.metadata.end()) throw Error(path + ": not an fgq checkpoint (no " + kProgressKey + " metadata)");
   model.loadStateDict(withPrefix(file.tensors, "model."), path);
   optimizer.loadState(withPrefix(file.tensors, "optimizer."), path);
-  try {
-    return nlohmann::json::parse(it->second);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": malformed checkpoint progress: " + e.what());
-  }
+  return parseJson(it->second, path + ": checkpoint progress");
 }
 
 void saveModel(const std::string& path, const Module& model) { saveSafetensors(path, model.stateDict(), {{"format", "pt"}}); }

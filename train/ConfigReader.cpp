@@ -5,6 +5,8 @@
 #include <map>
 
 #include "core/Error.h"
+#include "core/Json.h"
+#include "core/ReadFile.h"
 
 namespace fgq {
 
@@ -48,8 +50,8 @@ ConfigNode ConfigNode::fromJson(nlohmann::json json, const std::string& source, 
     const size_t eq = o.find('=');
     if (eq == std::string::npos || eq == 0) throw Error("--set " + o + ": expected key.path=value");
     const std::string key = o.substr(0, eq), text = o.substr(eq + 1);
-    nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
-    if (value.is_discarded()) value = text;  // a bare word is a string
+    // A bare word is a string; what parses as JSON must also pass parseJson's limits.
+    const nlohmann::json value = nlohmann::json::accept(text) ? parseJson(text, "--set " + key) : nlohmann::json(text);
     nlohmann::json* node = &json;
     for (size_t start = 0;;) {
       const size_t dot = key.find('.', start);
@@ -71,15 +73,7 @@ ConfigNode ConfigNode::fromJson(nlohmann::json json, const std::string& source, 
 }
 
 ConfigNode ConfigNode::load(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open config file");
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(path + ": malformed JSON: " + e.what());
-  }
-  return fromJson(json, path, overrides);
+  return fromJson(parseJson(readFile(path, "config file"), path), path, overrides);
 }
 
 std::string ConfigNode::keyPath(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }

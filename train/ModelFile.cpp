@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/Json.h"
 #include "core/Safetensors.h"
 #include "core/TensorOps.h"
 #include "infer/IntegerModule.h"
@@ -24,8 +25,8 @@ nlohmann::json descriptionOf(const TensorFile& file, const std::string& path) {
   for (const char* key : {kVbdExportKey, kQuantizedModelKey}) {
     auto it = file.metadata.find(key);
     if (it == file.metadata.end()) continue;
-    const nlohmann::json description = nlohmann::json::parse(it->second, nullptr, false);
-    if (!description.is_object()) throw Error(path + ": malformed " + key + " metadata");
+    const nlohmann::json description = parseJson(it->second, path + ": " + key + " metadata");
+    if (!description.is_object()) throw Error(path + ": malformed " + key + " metadata: not a JSON object");
     return description;
   }
   return nullptr;

@@ -4,6 +4,8 @@
 #include <fstream>
 
 #include "core/AtomicFile.h"
+#include "core/Json.h"
+#include "core/ReadFile.h"
 
 namespace fgq {
 namespace fs = std::filesystem;
@@ -31,8 +33,8 @@ void prepareRunDirectory(const Experiment& e, bool resume, bool overwrite) {
   const std::string checkpoint = e.outputDir + "/checkpoint.safetensors";
   if (resume) {
     if (!fs::exists(checkpoint)) throw Error(checkpoint + ": nothing to resume (no checkpoint in the output directory)");
-    std::ifstream in(e.outputDir + "/config.json");
-    const nlohmann::json saved = nlohmann::json::parse(in, nullptr, false);
+    const std::string configFile = e.outputDir + "/config.json";
+    const nlohmann::json saved = parseJson(readFile(configFile, "run config"), configFile);
     if (saved != e.resolved) {
       const nlohmann::json diff = nlohmann::json::diff(saved, e.resolved);
       throw Error(e.outputDir + "/config.json: the config differs from the run being resumed (" + diff.dump() + ")");
