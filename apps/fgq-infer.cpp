@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
     fgq::Random random(0);
     double seconds = 0, first = 0;
     for (const std::string& file : images) {
-      const fgq::Tensor image = fgq::loadImage(file, e.model.options.inChannels, e.data.evalTransforms, random);
+      const fgq::Tensor image = fgq::loadImage(file, e.model.options.inChannels, e.data.maxImagePixels, e.data.evalTransforms, random);
       if (!image.defined()) throw fgq::Error(file + ": cannot decode image (corrupt or not an image)");
       if (image.shape() != imageShape)
         throw fgq::Error(file + ": " + image.shape().str() + " after the evaluation transforms; the model takes " + imageShape.str());

@@ -102,7 +102,12 @@ void ImageFolder::readGroundTruth(const std::string& path) {
   }
 }
 
-Tensor loadImage(const std::string& path, int64_t channels, const TransformOptions& transforms, Random& random) {
+Tensor loadImage(const std::string& path, int64_t channels, int64_t maxPixels, const TransformOptions& transforms, Random& random) {
+  const std::optional<ImageSize> size = readImageSize(path);
+  if (!size) return Tensor();
+  if (size->width * size->height > maxPixels)
+    throw Error(path + ": image of " + std::to_string(size->width) + " x " + std::to_string(size->height) + " pixels, over the limit of " +
+                std::to_string(maxPixels) + " (data.max_image_pixels)");
   cv::Mat image = cv::imread(path, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
   if (image.empty()) return Tensor();
   if (channels == 3) cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
@@ -113,7 +118,7 @@ Example ImageFolder::get(int64_t index, Random& random) const {
   FGQ_CHECK(index >= 0 && index < size(), "image index " << index << " outside [0, " << size() << ")");
   for (int64_t tries = 0; tries < size(); ++tries) {
     const File& file = files_[(index + tries) % size()];
-    Tensor image = loadImage(file.path, options_.channels, transforms_, random);
+    Tensor image = loadImage(file.path, options_.channels, options_.maxImagePixels, transforms_, random);
     if (image.defined()) return {image, file.label};
     if (!options_.skipBadImages) throw Error(file.path + ": cannot decode image (corrupt or not an image)");
     std::lock_guard lock(warnedMutex_);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "data/Dataset.h"
+#include "data/ImageHeader.h"
 #include "data/Transforms.h"
 
 namespace fgq {
@@ -19,6 +20,7 @@ namespace fgq {
 struct ImageFolderOptions {
   int64_t channels = 3;
   bool skipBadImages = false;
+  int64_t maxImagePixels = kDefaultMaxImagePixels;  // a larger image is an error naming it
   // For a flat folder (ImageNet's validation set as distributed): one label per image, in the order of
   // the sorted file names, each a class index or a synset ("n01440764") looked up in `synsets`.
   std::string groundTruth;
@@ -56,7 +58,7 @@ class ImageFolder : public Dataset {
 bool isImageFile(const std::string& path);
 
 // One image file decoded as the folders do (RGB, or gray for 1 channel) and transformed; an empty
-// tensor when OpenCV cannot decode it.
-Tensor loadImage(const std::string& path, int64_t channels, const TransformOptions& transforms, Random& random);
+// tensor when it cannot be decoded. Throws naming the file when its header claims more than `maxPixels`.
+Tensor loadImage(const std::string& path, int64_t channels, int64_t maxPixels, const TransformOptions& transforms, Random& random);
 
 }  // namespace fgq

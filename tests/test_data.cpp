@@ -142,3 +142,37 @@ TEST_CASE("a flat folder takes its labels from a ground-truth file, by index or 
   CHECK_THROWS_WITH_AS(ImageFolder(dir.str(), {}, options), doctest::Contains("bad.txt: line 1: 'n09' is not a class index"), Error);
 }
 
+
+TEST_CASE("an image whose header claims more pixels than data.max_image_pixels is refused naming the file, before decoding") {
+  testing::TempDir dir;
+  const cv::Mat small(10, 10, CV_8UC3, cv::Scalar(40, 80, 120));
+  TransformOptions none;
+  Random random(1);
+  for (const char* ext : {".png", ".jpg", ".bmp", ".webp", ".tiff"}) {
+    INFO(ext);
+    const std::string path = dir / (std::string("small") + ext);
+    REQUIRE(cv::imwrite(path, small));
+    REQUIRE(readImageSize(path).has_value());
+    CHECK(readImageSize(path)->width == 10);
+    CHECK(loadImage(path, 3, 100, none, random).defined());
+    CHECK_THROWS_WITH_AS(loadImage(path, 3, 99, none, random), (path + ": image of 10 x 10 pixels, over the limit of 99 (data.max_image_pixels)").c_str(), Error);
+  }
+  // A PNG claiming 30,000 x 30,000 pixels (under OpenCV's own limit of 2^30, a 2.7 GB allocation) and one
+  // claiming 100,000 x 100,000 (over it): the IHDR's width and height patched, the data left as it is.
+  for (const uint32_t side : {30'000u, 100'000u}) {
+    const std::string path = dir / ("claims" + std::to_string(side) + ".png");
+    REQUIRE(cv::imwrite(path, small));
+    std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+    const uint8_t bigEndian[4] = {uint8_t(side >> 24), uint8_t(side >> 16), uint8_t(side >> 8), uint8_t(side)};
+    for (const std::streamoff at : {16, 20}) {
+      f.seekp(at);
+      f.write(reinterpret_cast<const char*>(bigEndian), 4);
+    }
+    f.close();
+    const std::string s = std::to_string(side);
+    CHECK_THROWS_WITH_AS(loadImage(path, 3, kDefaultMaxImagePixels, none, random),
+                         (path + ": image of " + s + " x " + s + " pixels, over the limit of 67108864 (data.max_image_pixels)").c_str(), Error);
+  }
+  std::ofstream(dir / "garbage.png") << "not an image at all";
+  CHECK_FALSE(loadImage(dir / "garbage.png", 3, kDefaultMaxImagePixels, none, random).defined());
+}

@@ -14,7 +14,7 @@ std::unique_ptr<Dataset> makeDataset(const Experiment& e, bool trainSplit, const
   if (d.dataset == "fashion_mnist") return std::make_unique<FashionMnist>(d.root, trainSplit ? "train" : "test", t, withLabels);
   const int64_t channels = t.mean.empty() ? 3 : static_cast<int64_t>(t.mean.size());
   const std::string& root = trainSplit ? d.trainRoot : d.evalRoot;
-  ImageFolderOptions options{channels, d.skipBadImages, trainSplit ? "" : d.evalGroundTruth, d.synsets};
+  ImageFolderOptions options{channels, d.skipBadImages, d.maxImagePixels, trainSplit ? "" : d.evalGroundTruth, d.synsets};
   auto folder = std::make_unique<ImageFolder>(root, t, options);
   const int64_t classes = folder->numClasses();
   if (withLabels && classes > 0 && classes != e.model.options.numClasses)
@@ -27,6 +27,7 @@ std::unique_ptr<Dataset> makeUnlabeledFolder(const Experiment& e, const std::str
   ImageFolderOptions options;
   options.channels = e.model.options.inChannels;
   options.skipBadImages = e.data.skipBadImages;
+  options.maxImagePixels = e.data.maxImagePixels;
   return std::make_unique<ImageFolder>(folder, t, options);
 }
 

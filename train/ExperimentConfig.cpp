@@ -279,6 +279,8 @@ DataConfig parseData(const ConfigNode& data) {
   const std::string onBad = data.get<std::string>("on_bad_image", "error");
   if (onBad != "error" && onBad != "skip") data.fail("on_bad_image", "expected \"error\" or \"skip\", found \"" + onBad + "\"");
   d.skipBadImages = onBad == "skip";
+  d.maxImagePixels = data.get<int64_t>("max_image_pixels", d.maxImagePixels);
+  if (d.maxImagePixels <= 0) data.fail("max_image_pixels", "must be positive");
   d.limitTrain = data.get<int64_t>("limit_train", d.limitTrain);
   d.limitEval = data.get<int64_t>("limit_eval", d.limitEval);
   const ConfigNode normalize = data.child("normalize");

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "data/ImageHeader.h"
 #include "data/Transforms.h"
 #include "layers/models/Models.h"
 #include "train/ConfigReader.h"
@@ -28,6 +29,7 @@ struct DataConfig {
   std::string trainRoot, evalRoot;  // image_folder
   std::string evalGroundTruth, synsets;  // a flat evaluation folder's labels (ImageFolderOptions)
   bool skipBadImages = false;
+  int64_t maxImagePixels = kDefaultMaxImagePixels;
   int64_t limitTrain = -1, limitEval = -1;
   TransformOptions trainTransforms, evalTransforms;
 };
