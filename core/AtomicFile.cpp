@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/Error.h"
+#include "core/KillPoint.h"
 
 namespace fgq {
 
@@ -13,7 +14,11 @@ void writeFileAtomically(const std::string& path, const std::string& bytes) {
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     if (!out) throw Error(path + ": cannot write (cannot create " + temporary + ")");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    const auto half = static_cast<std::streamsize>(bytes.size() / 2);
+    out.write(bytes.data(), half);
+    out.flush();
+    killPoint("write:" + std::filesystem::path(path).filename().string());
+    out.write(bytes.data() + half, static_cast<std::streamsize>(bytes.size()) - half);
     out.flush();
     if (!out) {
       std::remove(temporary.c_str());

@@ -116,14 +116,15 @@ void saveCompressed(const Experiment& e, const Module& model, const Conversion& 
 
 nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
   const auto sessionStart = Clock::now();
-  prepareRunDirectory(e, options.resume, options.overwrite);
+  RunOptions run = options;
+  run.resume = prepareRunDirectory(e, options.resume, options.overwrite);
   if (e.vbd) return runVbd(e);
   TrainingPlan plan = planTraining(e);
   auto evalSet = makeDataset(e, false, e.data.evalTransforms);
   DataLoader evalLoader(*evalSet, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval});
   Models m = loadModels(e);
-  const Conversion conversion = convertPhase(e, *m.model, m.teacher.get(), options.resume);
-  TrainingLoop loop(e.outputDir, plan, *m.model, m.teacher.get(), evalLoader, options, initialProgress(conversion), sessionStart);
+  const Conversion conversion = convertPhase(e, *m.model, m.teacher.get(), run.resume);
+  TrainingLoop loop(e.outputDir, plan, *m.model, m.teacher.get(), evalLoader, run, initialProgress(conversion), sessionStart);
   std::cerr << e.name << ": " << e.model.arch << (plan.distill ? " distilled from its FP32 teacher" : "")
             << (plan.data ? " on " + plan.data->describe() : std::string()) << ", evaluated on " << evalSet->describe() << "\n";
   if (!loop.run()) {

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "autograd/Functions.h"
+#include "core/KillPoint.h"
 #include "layers/ops/Ops.h"
 #include "train/Checkpoint.h"
 #include "train/Distillation.h"
@@ -99,6 +100,7 @@ void TrainingLoop::trainStep(int64_t globalStep, Tally& tally) {
     tally.correct += countCorrect(logits.tensor(), batch->labels).top1;
   }
   loss.backward();
+  killPoint("step");
   optimizer_->step();
   const int64_t n = batch->images.dim(0);
   if (sessionSteps_++ > 0) {  // the first step creates primitives and touches fresh memory
