@@ -18,4 +18,14 @@ nlohmann::json parseJson(std::string_view text, const std::string& source) {
   }
 }
 
+bool isUtf8(std::string_view text) {
+  // The serializer applies the same UTF-8 check the parser applies to strings read from files.
+  try {
+    (void)nlohmann::json(std::string(text)).dump();
+    return true;
+  } catch (const nlohmann::json::type_error&) {
+    return false;
+  }
+}
+
 }  // namespace fgq

@@ -13,4 +13,7 @@ inline constexpr int kMaxJsonDepth = 100;
 // Throws fgq::Error "SOURCE: malformed JSON: ..." (syntax, a number out of a double's range, too deep).
 nlohmann::json parseJson(std::string_view text, const std::string& source);
 
+// Text that can become a JSON string (command-line values do not pass through the parser's check).
+bool isUtf8(std::string_view text);
+
 }  // namespace fgq

@@ -118,8 +118,9 @@ Tensor decodeTensor(const std::string& path, const std::string& name, const nloh
 
 }  // namespace
 
-TensorFile loadSafetensors(const std::string& path) {
-  const std::string bytes = readFile(path, "safetensors file");
+TensorFile loadSafetensors(const std::string& path) { return parseSafetensors(readFile(path, "safetensors file"), path); }
+
+TensorFile parseSafetensors(std::string_view bytes, const std::string& path) {
   if (bytes.size() < 8) throw Error(path + ": truncated safetensors file (" + std::to_string(bytes.size()) + " bytes, no header length)");
   uint64_t headerBytes;
   std::memcpy(&headerBytes, bytes.data(), 8);

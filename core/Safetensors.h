@@ -5,6 +5,7 @@
 // there is one, the tensor.
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "core/Tensor.h"
 
@@ -24,6 +25,8 @@ inline constexpr size_t kMaxTensorRank = 8;
 inline constexpr uint64_t kMaxTensorElements = uint64_t{1} << 40;
 
 TensorFile loadSafetensors(const std::string& path);
+// The same from a file's bytes; `path` names it in errors.
+TensorFile parseSafetensors(std::string_view bytes, const std::string& path);
 // Written to `path.tmp` and renamed, so a reader never sees a half-written file.
 void saveSafetensors(const std::string& path, const std::map<std::string, Tensor>& tensors,
                      const std::map<std::string, std::string>& metadata = {});

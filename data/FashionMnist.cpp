@@ -1,5 +1,6 @@
 #include "data/FashionMnist.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <zlib.h>
 
@@ -22,15 +23,23 @@ std::vector<int64_t> readIdx(const std::string& path, int expectedDims, std::vec
   if (header[0] != 0 || header[1] != 0 || header[2] != 0x08 || header[3] != expectedDims)
     throw Error(path + ": not an IDX file of u8 with " + std::to_string(expectedDims) + " dimensions");
   std::vector<int64_t> dims;
-  int64_t total = 1;
+  uint64_t total = 1;
   for (int i = 0; i < expectedDims; ++i) {
     uint8_t b[4];
     readExactly(b, 4);
     dims.push_back((int64_t{b[0]} << 24) | (int64_t{b[1]} << 16) | (int64_t{b[2]} << 8) | b[3]);
-    total *= dims.back();
+    if (__builtin_mul_overflow(total, static_cast<uint64_t>(dims.back()), &total) || total > kMaxIdxBytes)
+      throw Error(path + ": IDX dimension " + std::to_string(i) + " (" + std::to_string(dims.back()) + ") makes more than " +
+                  std::to_string(kMaxIdxBytes) + " bytes of data");
   }
-  data.resize(total);
-  readExactly(data.data(), data.size());
+  // Read as the data arrives, so that a header's claim allocates no more than the file holds.
+  constexpr uint64_t kChunk = uint64_t{1} << 24;
+  data.clear();
+  while (data.size() < total) {
+    const size_t at = data.size(), n = static_cast<size_t>(std::min(kChunk, total - at));
+    data.resize(at + n);
+    readExactly(data.data() + at, n);
+  }
   return dims;
 }
 

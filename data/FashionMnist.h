@@ -31,7 +31,9 @@ class FashionMnist : public Dataset {
   TransformOptions transforms_;
 };
 
-// Reads a gzipped (or plain) IDX file: magic, dimensions, u8 data. Returns the dimensions.
+// Reads a gzipped (or plain) IDX file: magic, dimensions, u8 data. Returns the dimensions. Refuses data
+// over kMaxIdxBytes, and allocates only what the file delivers.
+inline constexpr uint64_t kMaxIdxBytes = uint64_t{1} << 32;
 std::vector<int64_t> readIdx(const std::string& path, int expectedDims, std::vector<uint8_t>& data);
 
 }  // namespace fgq

@@ -105,7 +105,8 @@ void ImageFolder::readGroundTruth(const std::string& path) {
 Tensor loadImage(const std::string& path, int64_t channels, int64_t maxPixels, const TransformOptions& transforms, Random& random) {
   const std::optional<ImageSize> size = readImageSize(path);
   if (!size) return Tensor();
-  if (size->width * size->height > maxPixels)
+  int64_t pixels = 0;
+  if (__builtin_mul_overflow(size->width, size->height, &pixels) || pixels > maxPixels)
     throw Error(path + ": image of " + std::to_string(size->width) + " x " + std::to_string(size->height) + " pixels, over the limit of " +
                 std::to_string(maxPixels) + " (data.max_image_pixels)");
   cv::Mat image = cv::imread(path, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);

@@ -4,6 +4,7 @@
 #include <tiffio.h>
 #include <webp/decode.h>
 
+#include <cctype>
 #include <fstream>
 #include <string_view>
 #include <vector>
@@ -43,22 +44,45 @@ std::optional<ImageSize> pngSize(const std::string& path) {
   return ImageSize{bigEndian(16), bigEndian(20)};
 }
 
-bool startsWith(const std::string& path, std::string_view magic) {
+std::string readHead(const std::string& path, size_t bytes) {
   std::ifstream in(path, std::ios::binary);
-  std::string head(magic.size(), '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  return in.gcount() == static_cast<std::streamsize>(magic.size()) && head == magic;
+  std::string head(bytes, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(bytes));
+  head.resize(static_cast<size_t>(in.gcount()));
+  return head;
+}
+
+enum class Format { unknown, png, webp, tiff, stb };
+
+// The signatures as OpenCV's own decoders check them, none a prefix of another's: OpenCV hands a file
+// to the first decoder whose signature matches, so a file passing this test reaches the decoder named
+// here and never the others it carries (DICOM, JPEG 2000, OpenEXR, GDAL), which fgq does not read.
+Format formatOf(const std::string& head) {
+  auto at = [&](size_t offset, std::string_view magic) { return head.size() >= offset + magic.size() && head.compare(offset, magic.size(), magic) == 0; };
+  if (at(0, "\x89PNG\r\n\x1a\n")) return Format::png;
+  if (at(0, "RIFF") && at(8, "WEBP")) return Format::webp;
+  if (at(0, std::string_view("II*\0", 4)) || at(0, std::string_view("MM\0*", 4)) || at(0, std::string_view("II+\0", 4)) ||
+      at(0, std::string_view("MM\0+", 4)))
+    return Format::tiff;
+  if (at(0, "\xff\xd8\xff") || at(0, "BM")) return Format::stb;  // JPEG, BMP
+  const bool pnm = head.size() >= 3 && head[0] == 'P' && head[1] >= '1' && head[1] <= '6' && std::isspace(static_cast<unsigned char>(head[2]));
+  return pnm ? Format::stb : Format::unknown;
 }
 
 }  // namespace
 
 std::optional<ImageSize> readImageSize(const std::string& path) {
-  // The magic numbers first: stb's TGA test is loose enough to take other formats' headers for TGA.
-  if (startsWith(path, "\x89PNG\r\n\x1a\n")) return pngSize(path);
-  if (startsWith(path, "RIFF")) return webpSize(path);
-  if (startsWith(path, "II*") || startsWith(path, "MM")) return tiffSize(path);
-  int width = 0, height = 0, channels = 0;
-  if (stbi_info(path.c_str(), &width, &height, &channels)) return ImageSize{width, height};
+  switch (formatOf(readHead(path, 12))) {
+    case Format::png: return pngSize(path);
+    case Format::webp: return webpSize(path);
+    case Format::tiff: return tiffSize(path);
+    case Format::stb: {
+      int width = 0, height = 0, channels = 0;
+      if (stbi_info(path.c_str(), &width, &height, &channels)) return ImageSize{width, height};
+      return std::nullopt;
+    }
+    case Format::unknown: return std::nullopt;
+  }
   return std::nullopt;
 }
 

@@ -14,7 +14,8 @@ struct ImageSize {
   int64_t width = 0, height = 0;
 };
 
-// PNG's IHDR, stb for JPEG, BMP and PNM, libwebp for WebP, libtiff for TIFF; nullopt when no header is understood.
+// The formats fgq reads, told by their signatures: PNG (its IHDR), JPEG, BMP and PNM (stb), WebP (libwebp),
+// TIFF (libtiff). nullopt for any other file and for a header not understood: not an image to decode.
 std::optional<ImageSize> readImageSize(const std::string& path);
 
 }  // namespace fgq

@@ -6,10 +6,10 @@
 // position's tdpbusd into the same sums first. Pixels are taken 16 at a time along runs whose input
 // rows lie a constant stride apart: for stride 1 the whole padded image, row after row (the kW - 1
 // columns at each row's end are computed and dropped); for larger strides one output row.
+#include <cpuid.h>
 #include <immintrin.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
 
 #include "infer/KernelCommon.h"
 #include "infer/VectorEpilogue.h"
@@ -192,9 +192,14 @@ std::vector<PixelTile> pixelTiles(const ConvGeometry& g, const uint8_t* input, i
 
 }  // namespace
 
+// CPUID leaf 7 rather than __builtin_cpu_supports: clang 14 (the fuzzing build) knows no "amx-*" names.
 bool cpuHasAmx() {
-  static const bool usable = __builtin_cpu_supports("amx-tile") && __builtin_cpu_supports("amx-int8") &&
-                             syscall(SYS_arch_prctl, kArchRequestPermission, kTileDataFeature) == 0;
+  static const bool usable = [] {
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+    const bool tile = edx & (1u << 24), int8 = edx & (1u << 25);
+    return tile && int8 && syscall(SYS_arch_prctl, kArchRequestPermission, kTileDataFeature) == 0;
+  }();
   return usable;
 }
 

@@ -157,9 +157,10 @@ TEST_CASE("an image whose header claims more pixels than data.max_image_pixels i
     CHECK(loadImage(path, 3, 100, none, random).defined());
     CHECK_THROWS_WITH_AS(loadImage(path, 3, 99, none, random), (path + ": image of 10 x 10 pixels, over the limit of 99 (data.max_image_pixels)").c_str(), Error);
   }
-  // A PNG claiming 30,000 x 30,000 pixels (under OpenCV's own limit of 2^30, a 2.7 GB allocation) and one
-  // claiming 100,000 x 100,000 (over it): the IHDR's width and height patched, the data left as it is.
-  for (const uint32_t side : {30'000u, 100'000u}) {
+  // PNGs claiming 30,000 x 30,000 pixels (under OpenCV's own limit of 2^30, a 2.7 GB allocation),
+  // 100,000 x 100,000 (over it) and 3,722,304,989 squared (over 2^64: fuzz_image's first finding, see
+  // tests/fuzz/corpus/image/regression_pixel_count_overflow.png): the IHDR's width and height patched.
+  for (const uint32_t side : {30'000u, 100'000u, 3'722'304'989u}) {
     const std::string path = dir / ("claims" + std::to_string(side) + ".png");
     REQUIRE(cv::imwrite(path, small));
     std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);

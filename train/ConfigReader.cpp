@@ -49,6 +49,7 @@ ConfigNode ConfigNode::fromJson(nlohmann::json json, const std::string& source, 
   for (const std::string& o : overrides) {
     const size_t eq = o.find('=');
     if (eq == std::string::npos || eq == 0) throw Error("--set " + o + ": expected key.path=value");
+    if (!isUtf8(o)) throw Error("--set " + o.substr(0, eq) + ": not valid UTF-8");
     const std::string key = o.substr(0, eq), text = o.substr(eq + 1);
     // A bare word is a string; what parses as JSON must also pass parseJson's limits.
     const nlohmann::json value = nlohmann::json::accept(text) ? parseJson(text, "--set " + key) : nlohmann::json(text);
