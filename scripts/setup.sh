@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs fgq's build dependencies from Debian 12 packages when any is missing; a no-op otherwise.
+#   scripts/setup.sh [EXTRA_PACKAGE...]      (scripts/fuzz.sh adds clang's)
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libdnnl-dev ocl-icd-opencl-dev libopencv-dev nlohmann-json3-dev
-          libstb-dev libtiff-dev libwebp-dev doctest-dev zlib1g-dev dataset-fashion-mnist)
+          libstb-dev libtiff-dev libwebp-dev doctest-dev zlib1g-dev dataset-fashion-mnist "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
