@@ -51,7 +51,7 @@ void readConfig(std::string_view input) {
     overrides.emplace_back(input.substr(start, end - start));
     start = end + 1;
   }
-  const nlohmann::json json = parseJson(std::string(input.substr(0, nul)), "fuzz.json");
+  const nlohmann::json json = parseJson(input.substr(0, nul), "fuzz.json");
   parseExperiment(ConfigNode::fromJson(json, "fuzz.json", overrides));
 }
 

@@ -15,8 +15,7 @@ scripts/setup.sh clang-14 libfuzzer-14-dev libomp-14-dev
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
   -DFGQ_FUZZ=ON >/dev/null
 cmake --build build-fuzz -j2
-export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-export LSAN_OPTIONS=suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0
+source scripts/sanitizer-env.sh
 root=$PWD
 # The files each harness is there to test, whose coverage it reports.
 declare -A readers=(
