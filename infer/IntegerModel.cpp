@@ -202,6 +202,18 @@ class Lowering {
     return codes_[static_cast<size_t>(id)].back().second;
   }
 
+  // Whether the f32 values of `id` are read by `reader` alone, every other consumer reading codes (written
+  // when `id` was): then the step fused with `reader` writes its values over them, in place. A residual
+  // that stays where it is saves a copy (oneDNN) or a second stream of memory traffic (the exact kernel).
+  bool onlyReaderOfValues(int id, int reader) const {
+    if (id == graph_.output()) return false;
+    const int buffer = values_[static_cast<size_t>(id)];
+    if (std::count(values_.begin(), values_.end(), buffer) != 1) return false;
+    for (int c : consumers_[static_cast<size_t>(id)])
+      if (c != reader && node(c).op != GraphOp::kConv && node(c).op != GraphOp::kLinear) return false;
+    return true;
+  }
+
   // Codes wanted of node `id` that its step did not write: quantized from its values.
   void quantizeRest(int id, size_t from) {
     const auto& formats = wantCodes_[static_cast<size_t>(id)];
@@ -249,6 +261,7 @@ class Lowering {
     const bool exact = ternary && options_.ternary == TernaryEngine::kExact;
     // oneDNN writes either codes or values; the exact kernel both at once.
     const bool needValues = wantValues_[static_cast<size_t>(p.last)] || formats.size() > 1 || (!exact && p.residual >= 0);
+    if (needValues && p.residual >= 0 && onlyReaderOfValues(p.residual, p.add)) values_[static_cast<size_t>(p.last)] = s.residual;
     if (needValues) s.values = valuesBuffer(p.last);
     if (!formats.empty()) {
       s.codeFormat = formats[0];

@@ -79,7 +79,7 @@ void OnednnInt8Step::run(Workspace& ws) {
   const ConvGeometry& g = spec_.geometry;
   const int64_t outputs = ws.batch() * g.outH() * g.outW() * g.outC;
   void* dst = codesOnly() ? static_cast<void*>(ws.bytes(spec_.codes)) : static_cast<void*>(ws.floats(spec_.values));
-  if (spec_.residual >= 0) std::memcpy(dst, ws.floats(spec_.residual), static_cast<size_t>(outputs) * sizeof(float));
+  if (spec_.residual >= 0 && spec_.residual != spec_.values) std::memcpy(dst, ws.floats(spec_.residual), static_cast<size_t>(outputs) * sizeof(float));
   const memory bias({{g.outC}, dt::f32, tag::a}, onednn::engine(), const_cast<float*>(bias_.data()));
   onednn::execute(c.primitive, c.scratchpad,
                   {{DNNL_ARG_SRC, memory(c.src, onednn::engine(), ws.bytes(spec_.inputCodes))},

@@ -31,7 +31,7 @@ struct LayerSpec {
   std::vector<float> bnScale, shift;  // [K]
   int residual = -1;                // buffer: [N, OH, OW, K] f32 added before the ReLU, or -1
   bool relu = false;
-  int values = -1;                  // buffer: f32 outputs, or -1
+  int values = -1;                  // buffer: f32 outputs (may be the residual's: added in place), or -1
   int codes = -1;                   // buffer: outputs as codes of codeFormat, or -1
   CodeFormat codeFormat;
 };

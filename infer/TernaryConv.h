@@ -55,7 +55,7 @@ struct Epilogue {
   const float* shift = nullptr;     // [K]
   const float* residual = nullptr;  // [N, OH, OW, K] or null
   bool relu = false;
-  float* values = nullptr;          // [N, OH, OW, K] or null
+  float* values = nullptr;          // [N, OH, OW, K] or null; may be the residual (each value read, then written)
   uint8_t* codes = nullptr;         // [N, OH, OW, K] (s8 stored as its byte when lo < 0) or null
   float codeInverse = 1, lo = 0, hi = 255;
 };

@@ -91,15 +91,23 @@ struct PixelTile {
 template <int P, int J>
 using Sums = float[P][J][kTileRows][kLanes];
 
+// Adds segment `seg`'s group sums times their alphas to the f32 accumulators; after the last segment
+// the sums go straight to the epilogue (a store and a load of every accumulator fewer).
 template <int P, int J>
-void finish(const Args& a, const PixelTile* t, const Sums<P, J>& acc, int64_t block0) {
-  for (int p = 0; p < P; ++p)
-    for (int j = 0; j < J; ++j) {
-      const int64_t k0 = (block0 + j) * kLanes;
-      const VectorEpilogue v(a.e, k0, a.w.outC);
-      for (int r = 0; r < kTileRows; ++r)
-        if (t[p].output[r] >= 0) v.finish(a.e, _mm512_load_ps(acc[p][j][r]), t[p].output[r] * a.w.outC + k0);
-    }
+void accumulate(const Args& a, const PixelTile* t, const int32_t (&sums)[P][J][kTileRows][kLanes], int64_t seg, int64_t block0, Sums<P, J>& acc) {
+  const bool last = seg + 1 == a.w.segments;
+  for (int j = 0; j < J; ++j) {
+    const int64_t k0 = (block0 + j) * kLanes;
+    const __m512 alpha = _mm512_loadu_ps(a.w.alphas.data() + ((block0 + j) * a.w.segments + seg) * kLanes);
+    const VectorEpilogue v(a.e, k0, a.w.outC);
+    for (int p = 0; p < P; ++p)
+      for (int r = 0; r < kTileRows; ++r) {
+        const __m512 before = seg == 0 ? _mm512_setzero_ps() : _mm512_load_ps(acc[p][j][r]);
+        const __m512 sum = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_load_si512(sums[p][j][r])), alpha, before);
+        if (!last) _mm512_store_ps(acc[p][j][r], sum);
+        else if (t[p].output[r] >= 0) v.finish(a.e, sum, t[p].output[r] * a.w.outC + k0);
+      }
+  }
 }
 
 // The residual is read only by the epilogue, after every tdpbusd: asking for it first hides its latency.
@@ -120,7 +128,7 @@ void tile(const Args& a, const PixelTile* t, int64_t block0) {
   const int64_t blockCodes = w.steps * kLanes * 4;
   const int8_t* codes = w.codes.data() + block0 * blockCodes;
   alignas(64) int32_t sums[P][J][kTileRows][kLanes];
-  alignas(64) Sums<P, J> acc = {};
+  alignas(64) Sums<P, J> acc;
   prefetchResidual<P, J>(a, t, block0);
   int64_t chunk = 0;
   for (int64_t seg = 0; seg < w.segments; ++seg) {
@@ -145,16 +153,8 @@ void tile(const Args& a, const PixelTile* t, int64_t block0) {
     if constexpr (J == 2) _tile_stored(1, sums[0][J - 1], 64);
     if constexpr (P == 2) _tile_stored(2, sums[P - 1][0], 64);
     if constexpr (P == 2 && J == 2) _tile_stored(3, sums[P - 1][J - 1], 64);
-    for (int j = 0; j < J; ++j) {
-      const __m512 alpha = _mm512_loadu_ps(w.alphas.data() + ((block0 + j) * w.segments + seg) * kLanes);
-      for (int p = 0; p < P; ++p)
-        for (int r = 0; r < kTileRows; ++r) {
-          const __m512 s = _mm512_cvtepi32_ps(_mm512_load_si512(sums[p][j][r]));
-          _mm512_store_ps(acc[p][j][r], _mm512_fmadd_ps(s, alpha, _mm512_load_ps(acc[p][j][r])));
-        }
-    }
+    accumulate<P, J>(a, t, sums, seg, block0, acc);
   }
-  finish<P, J>(a, t, acc, block0);
 }
 
 // The work item (pair of pixel tiles `i`, pair of blocks) with as many of each as there are.

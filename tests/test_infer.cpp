@@ -118,6 +118,11 @@ TEST_CASE("the exact ternary kernel equals its scalar twin bit for bit, and both
     ternaryConvVnni(packed, g, input.data(), c.isSigned, e);
     CHECK(std::memcmp(valuesScalar.data(), valuesVnni.data(), valuesScalar.size() * sizeof(float)) == 0);
     CHECK(codesScalar == codesVnni);
+    // In place over the residual, as the engine runs a residual block's last conv.
+    std::vector<float> inPlace(residual);
+    e.residual = e.values = inPlace.data();
+    ternaryConvVnni(packed, g, input.data(), c.isSigned, e);
+    CHECK(std::memcmp(valuesScalar.data(), inPlace.data(), valuesScalar.size() * sizeof(float)) == 0);
 
     // Without epilogue (scale 1, shift 0), the twin's value is the grouped sum: against the double reference.
     const std::vector<float> ones(static_cast<size_t>(g.outC), 1.0f), zeros(static_cast<size_t>(g.outC), 0.0f);
@@ -178,6 +183,10 @@ TEST_CASE("the AMX ternary kernel equals the scalar twin bit for bit where the l
         ternaryConvAmx(packed, g, slack.data(), false, e);
         CHECK(std::memcmp(valuesScalar.data(), valuesAmx.data(), valuesScalar.size() * sizeof(float)) == 0);
         CHECK(codesScalar == codesAmx);
+        std::vector<float> inPlace(residual);
+        e.residual = e.values = inPlace.data();
+        ternaryConvAmx(packed, g, slack.data(), false, e);
+        CHECK(std::memcmp(valuesScalar.data(), inPlace.data(), valuesScalar.size() * sizeof(float)) == 0);
       }
   CHECK(fitted == 16);
 }
