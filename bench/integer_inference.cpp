@@ -2,7 +2,7 @@
 // batch norms re-estimated on random images: speed does not depend on the values), 8-bit activations:
 // images/s of the exact and the folded engine for each group size N beside fgq FP32 (the model before
 // conversion: eval, no tape), each the median of --repeats runs after two warm-up runs; per-layer GOP/s
-// of the exact kernel at the largest batch; and the machine's int8 ceiling: oneDNN's int8 conv on the
+// of both engines at the largest batch (--layers); and the machine's int8 ceiling: oneDNN's int8 conv on the
 // shape of ../shared/machine-notes.md (N=32, C=K=64, 56x56, 3x3), through the engine's own int8 step.
 // Prints lines `fgq resnet50 ENGINE BATCH images_per_second` (bench/integer_inference.sh reads them).
 //   bench/integer_inference [--repeats R] [--batches 1,16] [--groups 4,16,64] [--layers]
@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
       for (const auto& [label, engine] : {std::pair{"exact", infer::TernaryEngine::kExact}, std::pair{"folded", infer::TernaryEngine::kFolded}}) {
         infer::IntegerModel integer(*model, {3, 224, 224}, {engine, false});
         for (int64_t b : o.batches) report(std::string(label) + "-N" + n, b, medianSeconds(o.repeats, [&] { integer.forward(images[b]); }));
-        if (o.layers && engine == infer::TernaryEngine::kExact) printLayers(integer, images[o.batches.back()], o.repeats);
+        if (o.layers) printLayers(integer, images[o.batches.back()], o.repeats);
       }
     }
     printInt8Ceiling(o.repeats);

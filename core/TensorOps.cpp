@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace fgq {
 namespace {
@@ -132,12 +133,15 @@ Tensor concatenate(const std::vector<Tensor>& parts) {
               "concatenate " << t.shape().str() << " with " << parts.front().shape().str());
     dims[0] += t.dim(0);
   }
-  Tensor out = Tensor::empty(Shape(dims));
-  int64_t offset = 0;
+  const DType dtype = parts.front().dtype();
+  Tensor out = Tensor::empty(Shape(dims), dtype);
+  char* to = static_cast<char*>(out.raw());
   for (const Tensor& t : parts) {
+    FGQ_CHECK(t.dtype() == dtype, "concatenate tensors of two dtypes");
     const Tensor plain = t.plain();
-    std::copy_n(plain.data<float>(), plain.numel(), out.data<float>() + offset);
-    offset += plain.numel();
+    const size_t bytes = static_cast<size_t>(plain.numel()) * dtypeSize(dtype);
+    std::memcpy(to, plain.raw(), bytes);
+    to += bytes;
   }
   return out;
 }

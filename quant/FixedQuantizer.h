@@ -15,9 +15,10 @@ class FixedQuantizer : public Module {
     registerBuffer("lo", &lo_);
     registerBuffer("hi", &hi_);
   }
-  Variable forward(const Variable& x) override {
-    return fakeQuantize(x, scale_.data<float>()[0], lo_.data<float>()[0], hi_.data<float>()[0]);
-  }
+  Variable forward(const Variable& x) override { return fakeQuantize(x, scale(), lo(), hi()); }
+  float scale() const { return scale_.data<float>()[0]; }
+  float lo() const { return lo_.data<float>()[0]; }
+  float hi() const { return hi_.data<float>()[0]; }
 
  private:
   Tensor scale_, lo_, hi_;

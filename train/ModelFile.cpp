@@ -107,15 +107,16 @@ nlohmann::json evaluateModelFile(const std::string& path, const ModelFileOptions
     out["average_weight_bits"] = loaded.vbdWeightBits;
   }
   if (!outputsPath.empty()) {
-    std::vector<Tensor> inputs, logits;
+    std::vector<Tensor> inputs, labels, logits;
     model.eval();
     NoGradGuard noGrad;
     loader.startEpoch(0);
     while (auto batch = loader.next()) {
       inputs.push_back(batch->images);
+      labels.push_back(batch->labels);
       logits.push_back(model(Variable(batch->images)).tensor());
     }
-    saveSafetensors(outputsPath, {{"inputs", concatenate(inputs)}, {"logits", concatenate(logits)}});
+    saveSafetensors(outputsPath, {{"inputs", concatenate(inputs)}, {"labels", concatenate(labels)}, {"logits", concatenate(logits)}});
     out["outputs_file"] = outputsPath;
   }
   return out;

@@ -1,0 +1,67 @@
+// Runs an ONNX file in onnxruntime on the images fgq-eval --save-outputs wrote, and compares its logits
+// with fgq's: prints one JSON line (examples, Top-1 of both, agreement of their top classes, the largest
+// absolute and relative logit difference).
+//   node tests/onnx/run_onnx.mjs MODEL.onnx OUTPUTS.safetensors [disabled|all] [BATCH]
+// onnxruntime-node comes from `npm install --ignore-scripts onnxruntime-node` (NODE_PATH names where).
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const ort = require("onnxruntime-node");
+
+function fail(message) {
+  console.error(`run_onnx: ${message}`);
+  process.exit(1);
+}
+
+// The tensors of a safetensors file: { name: { dtype, shape, data (a typed array) } }.
+function readSafetensors(path) {
+  const bytes = readFileSync(path);
+  const headerBytes = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + headerBytes).toString("utf8"));
+  const types = { F32: Float32Array, I64: BigInt64Array };
+  const tensors = {};
+  for (const [name, t] of Object.entries(header)) {
+    if (name === "__metadata__") continue;
+    if (!types[t.dtype]) fail(`${path}: tensor '${name}' of dtype ${t.dtype} (expected F32 or I64)`);
+    const [begin, end] = t.data_offsets;
+    const raw = bytes.subarray(8 + headerBytes + begin, 8 + headerBytes + end);
+    const copy = new Uint8Array(raw);  // aligned for the typed array
+    tensors[name] = { dtype: t.dtype, shape: t.shape, data: new types[t.dtype](copy.buffer) };
+  }
+  return tensors;
+}
+
+const argmax = (row) => row.reduce((best, v, i) => (v > row[best] ? i : best), 0);
+
+const [modelPath, outputsPath, level = "all", batchText = "100"] = process.argv.slice(2);
+if (!modelPath || !outputsPath) fail("usage: node tests/onnx/run_onnx.mjs MODEL.onnx OUTPUTS.safetensors [disabled|all] [BATCH]");
+const saved = readSafetensors(outputsPath);
+for (const name of ["inputs", "labels", "logits"]) if (!saved[name]) fail(`${outputsPath}: no tensor '${name}' (written by fgq-eval --save-outputs)`);
+const session = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: level, intraOpNumThreads: 2 });
+const [n, c, h, w] = saved.inputs.shape, classes = saved.logits.shape[1], batch = Number(batchText), image = c * h * w;
+let top1 = 0, fgqTop1 = 0, agree = 0, maxAbs = 0, maxRel = 0, seconds = 0;
+for (let start = 0; start < n; start += batch) {
+  const size = Math.min(batch, n - start);
+  const input = new ort.Tensor("float32", saved.inputs.data.subarray(start * image, (start + size) * image), [size, c, h, w]);
+  const begin = process.hrtime.bigint();
+  const result = await session.run({ images: input });
+  seconds += Number(process.hrtime.bigint() - begin) / 1e9;
+  const logits = result.logits.data;
+  for (let i = 0; i < size; ++i) {
+    const ours = Array.from(logits.subarray(i * classes, (i + 1) * classes));
+    const theirs = Array.from(saved.logits.data.subarray((start + i) * classes, (start + i + 1) * classes));
+    const label = Number(saved.labels.data[start + i]);
+    top1 += argmax(ours) === label;
+    fgqTop1 += argmax(theirs) === label;
+    agree += argmax(ours) === argmax(theirs);
+    const scale = Math.max(...theirs.map(Math.abs));
+    for (let j = 0; j < classes; ++j) {
+      const d = Math.abs(ours[j] - theirs[j]);
+      maxAbs = Math.max(maxAbs, d);
+      maxRel = Math.max(maxRel, d / Math.max(scale, 1e-6));
+    }
+  }
+}
+console.log(JSON.stringify({ model: modelPath, optimization: level, examples: n, top1: (100 * top1) / n, fgq_top1: (100 * fgqTop1) / n,
+  agreement: (100 * agree) / n, max_abs_diff: maxAbs, max_rel_diff: maxRel, images_per_second: n / seconds }));
