@@ -8,6 +8,7 @@
 #include "infer/OnednnInt8Step.h"
 #include "infer/TensorSteps.h"
 #include "infer/TernaryConvStep.h"
+#include "layers/BatchNormFolding.h"
 #include "quant/ActivationQuantizer.h"
 #include "quant/WeightQuantizer.h"
 
@@ -277,18 +278,13 @@ class Lowering {
     const int64_t k = s.geometry.outC;
     s.bnScale.assign(static_cast<size_t>(k), 1.0f);
     s.shift.assign(static_cast<size_t>(k), 0.0f);
-    const float* bias = wl.bias.defined() ? wl.bias.tensor().plain().data<float>() : nullptr;
-    const BatchNorm2d* bn = bnNode >= 0 ? dynamic_cast<const BatchNorm2d*>(node(bnNode).module) : nullptr;
-    for (int64_t c = 0; c < k; ++c) {
-      const double b = bias ? bias[c] : 0.0;
-      if (!bn) {
-        s.shift[static_cast<size_t>(c)] = static_cast<float>(b);
-        continue;
-      }
-      const double a = bn->weight.tensor().plain().data<float>()[c] / std::sqrt(static_cast<double>(bn->runningVar.plain().data<float>()[c]) + bn->eps);
-      s.bnScale[static_cast<size_t>(c)] = static_cast<float>(a);
-      s.shift[static_cast<size_t>(c)] = static_cast<float>(a * (b - bn->runningMean.plain().data<float>()[c]) + bn->bias.tensor().plain().data<float>()[c]);
+    if (bnNode < 0) {
+      if (wl.bias.defined()) s.shift = wl.bias.tensor().plain().toVector();
+      return;
     }
+    const ChannelAffine a = batchNormAffine(dynamic_cast<const BatchNorm2d&>(*node(bnNode).module), wl.bias);
+    s.bnScale.assign(a.scale.begin(), a.scale.end());
+    s.shift.assign(a.shift.begin(), a.shift.end());
   }
 
   void emitMaxPool(const Plan& p) {

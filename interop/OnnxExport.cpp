@@ -1,11 +1,14 @@
 #include "interop/OnnxExport.h"
 
+#include <cmath>
 #include <map>
+#include <set>
 
 #include "core/AtomicFile.h"
 #include "core/Error.h"
 #include "infer/Int8Weights.h"
 #include "interop/OnnxGraphBuilder.h"
+#include "layers/BatchNormFolding.h"
 #include "layers/Graph.h"
 #include "layers/Modules.h"
 #include "quant/ActivationQuantizer.h"
@@ -107,9 +110,11 @@ class Exporter {
     const GraphNode& n = graph_.node(id);
     const std::string name = nameOf(n, id), x = values[static_cast<size_t>(n.inputs.at(0))];
     switch (n.op) {
-      case GraphOp::kConv: return conv(b, name, dynamic_cast<const Conv2d&>(*n.module), x);
+      case GraphOp::kConv: return conv(b, name, dynamic_cast<const Conv2d&>(*n.module), x, foldedBatchNorm(id));
       case GraphOp::kLinear: return linear(b, name, dynamic_cast<const Linear&>(*n.module), x);
-      case GraphOp::kBatchNorm: return batchNorm(b, name, dynamic_cast<const BatchNorm2d&>(*n.module), x);
+      case GraphOp::kBatchNorm:
+        if (folded_.count(id)) return x;
+        return batchNorm(b, name, dynamic_cast<const BatchNorm2d&>(*n.module), x);
       case GraphOp::kRelu: return b.node("Relu", {x}, name);
       case GraphOp::kAdd: return b.node("Add", {x, values[static_cast<size_t>(n.inputs.at(1))]}, name);
       case GraphOp::kMaxPool: return pool(b, "MaxPool", name, dynamic_cast<const MaxPool2d&>(*n.module).params(), x, {});
@@ -124,11 +129,29 @@ class Exporter {
     throw Error(name + ": no ONNX form");
   }
 
-  std::string conv(B& b, const std::string& name, const Conv2d& c, const std::string& x) {
+  // In the folded form, the batch norm right after a quantized conv goes into its weight scales and
+  // bias, so that onnxruntime sees DequantizeLinear -> Conv -> (Relu) -> QuantizeLinear and fuses it
+  // into QLinearConv; the node it returns is skipped.
+  const BatchNorm2d* foldedBatchNorm(int conv) {
+    const auto& consumers = graph_.consumers(conv);
+    const auto* layer = dynamic_cast<const WeightedLayer*>(graph_.node(conv).module);
+    if (ternary_ != TernaryExport::kFolded || !layer->weightQuantizer() || consumers.size() != 1 || graph_.node(consumers[0]).op != GraphOp::kBatchNorm)
+      return nullptr;
+    folded_.insert(consumers[0]);
+    return dynamic_cast<const BatchNorm2d*>(graph_.node(consumers[0]).module);
+  }
+
+  std::string conv(B& b, const std::string& name, const Conv2d& c, const std::string& x, const BatchNorm2d* bn) {
     const Shape& w = c.weight.shape();
     const Conv2dParams& p = c.params;
-    std::vector<std::string> inputs{quantizedInput(b, name, c, x), weight(b, name, c)};
-    if (c.bias.defined()) inputs.push_back(b.floats(name + ".bias", {w[0]}, c.bias.tensor().plain().data<float>()));
+    std::vector<std::string> inputs{quantizedInput(b, name, c, x), bn ? foldedWeight(b, name, c, *bn) : weight(b, name, c)};
+    if (bn) {
+      const ChannelAffine a = batchNormAffine(*bn, c.bias);
+      const std::vector<float> shift(a.shift.begin(), a.shift.end());
+      inputs.push_back(b.floats(name + ".bias", {w[0]}, shift.data()));
+    } else if (c.bias.defined()) {
+      inputs.push_back(b.floats(name + ".bias", {w[0]}, c.bias.tensor().plain().data<float>()));
+    }
     return b.node("Conv", inputs, name,
                   {B::ints("kernel_shape", {w[2], w[3]}), B::ints("strides", {p.stride[0], p.stride[1]}),
                    B::ints("pads", {p.padding[0], p.padding[1], p.padding[0], p.padding[1]}), B::ints("dilations", {p.dilation[0], p.dilation[1]}),
@@ -188,9 +211,28 @@ class Exporter {
     FGQ_CHECK(wq, name << ": its weight quantizer has no ONNX form (export a converted FGQ model or a VBD export, not a model in training)");
     const QuantizedWeights& q = wq->quantized(w);
     if (q.format->id == WeightFormatId::kTernary && ternary_ == TernaryExport::kExact) return ternaryWeight(b, name, q);
-    const infer::Int8Weights i = infer::int8Weights(q, name);
-    return b.node("DequantizeLinear", {b.int8s(name + ".weight.codes", dims, i.codes), b.floats(name + ".weight.scales", {dims[0]}, i.scales.data())},
+    return int8Weight(b, name, dims, infer::int8Weights(q, name));
+  }
+
+  static std::string int8Weight(B& b, const std::string& name, const std::vector<int64_t>& dims, const infer::Int8Weights& w) {
+    return b.node("DequantizeLinear", {b.int8s(name + ".weight.codes", dims, w.codes), b.floats(name + ".weight.scales", {dims[0]}, w.scales.data())},
                   name + ".weight", {B::integer("axis", 0)});
+  }
+
+  // The folded int8 weight with the batch norm's scale in each channel's weight scale (a negative one
+  // negating the channel's codes: they are symmetric, and a scale stays positive).
+  static std::string foldedWeight(B& b, const std::string& name, const WeightedLayer& layer, const BatchNorm2d& bn) {
+    const Tensor w = layer.weight.tensor().plain();
+    infer::Int8Weights folded = infer::int8Weights(dynamic_cast<WeightQuantizer&>(*layer.weightQuantizer()).quantized(w), name);
+    const ChannelAffine a = batchNormAffine(bn, layer.bias);
+    const int64_t k = w.shape()[0], perChannel = w.numel() / k;
+    for (int64_t c = 0; c < k; ++c) {
+      const double scale = a.scale[static_cast<size_t>(c)];
+      folded.scales[static_cast<size_t>(c)] = static_cast<float>(folded.scales[static_cast<size_t>(c)] * std::abs(scale));
+      if (scale < 0)
+        for (int64_t j = 0; j < perChannel; ++j) folded.codes[static_cast<size_t>(c * perChannel + j)] = static_cast<int8_t>(-folded.codes[static_cast<size_t>(c * perChannel + j)]);
+    }
+    return int8Weight(b, name, dimsOf(w.shape()), folded);
   }
 
   // Ternary codes with their groups' scales: groups of N channels as blocks along axis 1 (fgq keeps
@@ -223,6 +265,7 @@ class Exporter {
   TernaryExport ternary_;
   Graph graph_;
   std::map<const Module*, std::string> names_;
+  std::set<int> folded_;  // batch norm nodes folded into the conv before them
 };
 
 }  // namespace

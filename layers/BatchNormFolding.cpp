@@ -7,6 +7,18 @@
 
 namespace fgq {
 
+ChannelAffine batchNormAffine(const BatchNorm2d& bn, const Variable& convBias) {
+  const int64_t k = bn.runningMean.numel();
+  const Tensor bias = convBias.defined() ? convBias.tensor().plain() : Tensor::zeros({k});
+  ChannelAffine a;
+  for (int64_t c = 0; c < k; ++c) {
+    const double scale = bn.weight.tensor().plain().data<float>()[c] / std::sqrt(static_cast<double>(bn.runningVar.plain().data<float>()[c]) + bn.eps);
+    a.scale.push_back(scale);
+    a.shift.push_back(scale * (bias.data<float>()[c] - static_cast<double>(bn.runningMean.plain().data<float>()[c])) + bn.bias.tensor().plain().data<float>()[c]);
+  }
+  return a;
+}
+
 void foldBatchNorm(Module& model) {
   const auto modules = model.namedModules();
   for (size_t i = 0; i + 1 < modules.size(); ++i) {
@@ -15,12 +27,11 @@ void foldBatchNorm(Module& model) {
     if (!conv || !bn) continue;
     const int64_t k = conv->weight.shape()[0], perChannel = conv->weight.tensor().numel() / k;
     float* w = conv->weight.tensor().data<float>();
-    Tensor bias = conv->bias.defined() ? conv->bias.tensor().clone() : Tensor::zeros({k});
+    const ChannelAffine a = batchNormAffine(*bn, conv->bias);
+    Tensor bias = Tensor::zeros({k});
     for (int64_t c = 0; c < k; ++c) {
-      const double factor = bn->weight.tensor().data<float>()[c] / std::sqrt(bn->runningVar.data<float>()[c] + bn->eps);
-      for (int64_t j = 0; j < perChannel; ++j) w[c * perChannel + j] = static_cast<float>(w[c * perChannel + j] * factor);
-      bias.data<float>()[c] = static_cast<float>((bias.data<float>()[c] - bn->runningMean.data<float>()[c]) * factor +
-                                                 bn->bias.tensor().data<float>()[c]);
+      for (int64_t j = 0; j < perChannel; ++j) w[c * perChannel + j] = static_cast<float>(w[c * perChannel + j] * a.scale[static_cast<size_t>(c)]);
+      bias.data<float>()[c] = static_cast<float>(a.shift[static_cast<size_t>(c)]);
     }
     conv->setBias(bias);
     // The batch norm stays in the graph as an exact identity in evaluation mode.

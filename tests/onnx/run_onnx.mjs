@@ -1,7 +1,9 @@
 // Runs an ONNX file in onnxruntime on the images fgq-eval --save-outputs wrote, and compares its logits
 // with fgq's: prints one JSON line (examples, Top-1 of both, agreement of their top classes, the largest
 // absolute and relative logit difference).
-//   node tests/onnx/run_onnx.mjs MODEL.onnx OUTPUTS.safetensors [disabled|all] [BATCH]
+//   node tests/onnx/run_onnx.mjs MODEL.onnx OUTPUTS.safetensors [disabled|all] [--max-rel R] [--min-agreement A]
+// With --max-rel (largest logit difference over the largest |logit| of the image) or --min-agreement (%)
+// it exits with status 1 when the export is further from fgq than that.
 // onnxruntime-node comes from `npm install --ignore-scripts onnxruntime-node` (NODE_PATH names where).
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -34,13 +36,23 @@ function readSafetensors(path) {
 
 const argmax = (row) => row.reduce((best, v, i) => (v > row[best] ? i : best), 0);
 
-const [modelPath, outputsPath, level = "all", batchText = "100"] = process.argv.slice(2);
-if (!modelPath || !outputsPath) fail("usage: node tests/onnx/run_onnx.mjs MODEL.onnx OUTPUTS.safetensors [disabled|all] [BATCH]");
+const args = process.argv.slice(2);
+const option = (name) => {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const value = Number(args.splice(i, 2)[1]);
+  if (Number.isNaN(value)) fail(`${name} needs a number`);
+  return value;
+};
+const maxRel = option("--max-rel"), minAgreement = option("--min-agreement");
+const [modelPath, outputsPath, level = "all"] = args, batch = 100;
+if (!modelPath || !outputsPath || !["disabled", "all"].includes(level))
+  fail("usage: node tests/onnx/run_onnx.mjs MODEL.onnx OUTPUTS.safetensors [disabled|all] [--max-rel R] [--min-agreement A]");
 const saved = readSafetensors(outputsPath);
 for (const name of ["inputs", "labels", "logits"]) if (!saved[name]) fail(`${outputsPath}: no tensor '${name}' (written by fgq-eval --save-outputs)`);
 const session = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: level, intraOpNumThreads: 2 });
-const [n, c, h, w] = saved.inputs.shape, classes = saved.logits.shape[1], batch = Number(batchText), image = c * h * w;
-let top1 = 0, fgqTop1 = 0, agree = 0, maxAbs = 0, maxRel = 0, seconds = 0;
+const [n, c, h, w] = saved.inputs.shape, classes = saved.logits.shape[1], image = c * h * w;
+let top1 = 0, fgqTop1 = 0, agree = 0, worstAbs = 0, worstRel = 0, seconds = 0;
 for (let start = 0; start < n; start += batch) {
   const size = Math.min(batch, n - start);
   const input = new ort.Tensor("float32", saved.inputs.data.subarray(start * image, (start + size) * image), [size, c, h, w]);
@@ -58,10 +70,14 @@ for (let start = 0; start < n; start += batch) {
     const scale = Math.max(...theirs.map(Math.abs));
     for (let j = 0; j < classes; ++j) {
       const d = Math.abs(ours[j] - theirs[j]);
-      maxAbs = Math.max(maxAbs, d);
-      maxRel = Math.max(maxRel, d / Math.max(scale, 1e-6));
+      worstAbs = Math.max(worstAbs, d);
+      worstRel = Math.max(worstRel, d / Math.max(scale, 1e-6));
     }
   }
 }
-console.log(JSON.stringify({ model: modelPath, optimization: level, examples: n, top1: (100 * top1) / n, fgq_top1: (100 * fgqTop1) / n,
-  agreement: (100 * agree) / n, max_abs_diff: maxAbs, max_rel_diff: maxRel, images_per_second: n / seconds }));
+const result = { model: modelPath, optimization: level, examples: n, top1: (100 * top1) / n, fgq_top1: (100 * fgqTop1) / n,
+  agreement: (100 * agree) / n, max_abs_diff: worstAbs, max_rel_diff: worstRel, images_per_second: n / seconds };
+console.log(JSON.stringify(result));
+if (maxRel !== undefined && worstRel > maxRel) fail(`${modelPath}: logits ${worstRel} (relative) from fgq's, over the tolerance ${maxRel}`);
+if (minAgreement !== undefined && result.agreement < minAgreement)
+  fail(`${modelPath}: top classes agree with fgq's on ${result.agreement}% of the images, under ${minAgreement}%`);
