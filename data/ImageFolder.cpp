@@ -109,7 +109,12 @@ Tensor loadImage(const std::string& path, int64_t channels, int64_t maxPixels, c
   if (__builtin_mul_overflow(size->width, size->height, &pixels) || pixels > maxPixels)
     throw Error(path + ": image of " + std::to_string(size->width) + " x " + std::to_string(size->height) + " pixels, over the limit of " +
                 std::to_string(maxPixels) + " (data.max_image_pixels)");
-  cv::Mat image = cv::imread(path, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+  cv::Mat image;
+  try {
+    image = cv::imread(path, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+  } catch (const cv::Exception&) {
+    return Tensor();  // a header OpenCV's decoder reads otherwise than ours (a PNM's numbers), over its own size limit
+  }
   if (image.empty()) return Tensor();
   if (channels == 3) cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
   return applyTransforms(image, transforms, random);
