@@ -1,5 +1,6 @@
 #include "interop/OnnxExport.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -13,6 +14,7 @@
 #include "layers/Modules.h"
 #include "quant/ActivationQuantizer.h"
 #include "quant/FixedQuantizer.h"
+#include "quant/StoredWeights.h"
 #include "quant/WeightQuantizer.h"
 
 namespace fgq {
@@ -135,7 +137,8 @@ class Exporter {
   const BatchNorm2d* foldedBatchNorm(int conv) {
     const auto& consumers = graph_.consumers(conv);
     const auto* layer = dynamic_cast<const WeightedLayer*>(graph_.node(conv).module);
-    if (ternary_ != TernaryExport::kFolded || !layer->weightQuantizer() || consumers.size() != 1 || graph_.node(consumers[0]).op != GraphOp::kBatchNorm)
+    if (ternary_ != TernaryExport::kFolded || !dynamic_cast<const WeightQuantizer*>(layer->weightQuantizer()) || consumers.size() != 1 ||
+        graph_.node(consumers[0]).op != GraphOp::kBatchNorm)
       return nullptr;
     folded_.insert(consumers[0]);
     return dynamic_cast<const BatchNorm2d*>(graph_.node(consumers[0]).module);
@@ -207,6 +210,7 @@ class Exporter {
     const Tensor w = layer.weight.tensor().plain();
     const std::vector<int64_t> dims = dimsOf(w.shape());
     if (!layer.weightQuantizer()) return b.floats(name + ".weight", dims, w.data<float>());
+    if (const auto* stored = dynamic_cast<const StoredWeights*>(layer.weightQuantizer())) return pow2Weight(b, name, stored->weights());
     auto* wq = dynamic_cast<WeightQuantizer*>(layer.weightQuantizer());
     FGQ_CHECK(wq, name << ": its weight quantizer has no ONNX form (export a converted FGQ model or a VBD export, not a model in training)");
     const QuantizedWeights& q = wq->quantized(w);
@@ -216,6 +220,25 @@ class Exporter {
 
   static std::string int8Weight(B& b, const std::string& name, const std::vector<int64_t>& dims, const infer::Int8Weights& w) {
     return b.node("DequantizeLinear", {b.int8s(name + ".weight.codes", dims, w.codes), b.floats(name + ".weight.scales", {dims[0]}, w.scales.data())},
+                  name + ".weight", {B::integer("axis", 0)});
+  }
+
+  // VBD's codes with, per output channel, the scale 2^E and the zero point: w = (code + z) 2^E is
+  // DequantizeLinear's (code - zero_point) x scale with zero_point = -z, in bytes where codes and zero
+  // points fit, else 16 bits.
+  static std::string pow2Weight(B& b, const std::string& name, const QuantizedWeights& q) {
+    FGQ_CHECK(q.format->id == WeightFormatId::kPow2, name << ": stored weights of format " << q.format->name << " (the ONNX export reads VBD's pow2 ones)");
+    std::vector<int64_t> codes(q.codes.begin(), q.codes.end()), zeros;
+    for (int32_t z : q.zeroPoints) zeros.push_back(-static_cast<int64_t>(z));
+    const auto fitsByte = [](int64_t v) { return v >= -128 && v <= 127; };
+    const bool bytes = std::all_of(codes.begin(), codes.end(), fitsByte) && std::all_of(zeros.begin(), zeros.end(), fitsByte);
+    const bool words = std::all_of(zeros.begin(), zeros.end(), [](int64_t v) { return v >= -32768 && v <= 32767; });
+    FGQ_CHECK(bytes || words, name << ": a zero point beyond 16 bits");
+    const int type = bytes ? TensorProto::INT8 : TensorProto::INT16;
+    const std::vector<int64_t> dims = dimsOf(q.shape);
+    return b.node("DequantizeLinear",
+                  {b.integers(name + ".weight.codes", dims, type, codes), b.floats(name + ".weight.scales", {dims[0]}, q.scales.data()),
+                   b.integers(name + ".weight.zero_points", {dims[0]}, type, zeros)},
                   name + ".weight", {B::integer("axis", 0)});
   }
 

@@ -8,6 +8,8 @@
 //   ternary weights, exact: the codes as int8 -> DequantizeLinear with one scale per group: groups of N
 //     channels as opset 21's blocked quantization (axis 1, block_size N, scales [K, C/N, R, S]), filter
 //     groups per output channel, a layer group per tensor;
+//   VBD weights (a loaded VBD export): its B-bit codes (int8, or int16 where they or the zero points need
+//     it) -> DequantizeLinear with the scale 2^E and the zero point of each output channel;
 //   ternary weights, folded: int8 codes with one scale per output channel, as the integer engine's
 //     folded form runs them (infer/Int8Weights.h); in this form the batch norm after each quantized conv
 //     is folded into its weight scales and bias, the pattern onnxruntime fuses into QLinearConv.

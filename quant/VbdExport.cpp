@@ -5,6 +5,7 @@
 
 #include "quant/Fgq.h"
 #include "quant/FixedQuantizer.h"
+#include "quant/StoredWeights.h"
 #include "quant/VbdQuantizer.h"
 #include "quant/WeightTensors.h"
 
@@ -83,6 +84,7 @@ double loadVbdExport(Module& model, const std::map<std::string, Tensor>& exporte
       throw Error(source + ": tensor '" + name + ".weight.bits' holds " + std::to_string(w.bits) + ", expected 0.." + std::to_string(kVbdMaxBits));
     takeWeightTensors(source, name, e, w);
     layer->weight.tensor().copyFrom(w.dequantize());
+    layer->setWeightQuantizer(std::make_shared<StoredWeights>(w));
     weightBits += static_cast<double>(w.shape.numel()) * w.bits;
     weightCount += static_cast<double>(w.shape.numel());
     if (e.count(name + ".bias")) layer->setBias(e.at(name + ".bias"));

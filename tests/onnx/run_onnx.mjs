@@ -2,8 +2,9 @@
 // with fgq's: prints one JSON line (examples, Top-1 of both, agreement of their top classes, the largest
 // absolute and relative logit difference).
 //   node tests/onnx/run_onnx.mjs MODEL.onnx OUTPUTS.safetensors [disabled|all] [--max-rel R] [--min-agreement A]
-// With --max-rel (largest logit difference over the largest |logit| of the image) or --min-agreement (%)
-// it exits with status 1 when the export is further from fgq than that.
+//                                [--max-top1-diff D]
+// With --max-rel (largest logit difference over the largest |logit| of the image), --min-agreement (%) or
+// --max-top1-diff (points) it exits with status 1 when the export is further from fgq than that.
 // onnxruntime-node comes from `npm install --ignore-scripts onnxruntime-node` (NODE_PATH names where).
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -44,7 +45,7 @@ const option = (name) => {
   if (Number.isNaN(value)) fail(`${name} needs a number`);
   return value;
 };
-const maxRel = option("--max-rel"), minAgreement = option("--min-agreement");
+const maxRel = option("--max-rel"), minAgreement = option("--min-agreement"), maxTop1Diff = option("--max-top1-diff");
 const [modelPath, outputsPath, level = "all"] = args, batch = 100;
 if (!modelPath || !outputsPath || !["disabled", "all"].includes(level))
   fail("usage: node tests/onnx/run_onnx.mjs MODEL.onnx OUTPUTS.safetensors [disabled|all] [--max-rel R] [--min-agreement A]");
@@ -81,3 +82,5 @@ console.log(JSON.stringify(result));
 if (maxRel !== undefined && worstRel > maxRel) fail(`${modelPath}: logits ${worstRel} (relative) from fgq's, over the tolerance ${maxRel}`);
 if (minAgreement !== undefined && result.agreement < minAgreement)
   fail(`${modelPath}: top classes agree with fgq's on ${result.agreement}% of the images, under ${minAgreement}%`);
+if (maxTop1Diff !== undefined && Math.abs(result.top1 - result.fgq_top1) > maxTop1Diff + 1e-9)
+  fail(`${modelPath}: Top-1 ${result.top1}% against fgq's ${result.fgq_top1}%, more than ${maxTop1Diff} apart`);

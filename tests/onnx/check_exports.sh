@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# fgq's ONNX exports run in onnxruntime (onnxruntime-node from the npm registry), graph optimizations
+# off and at their default, against fgq on the first IMAGES Fashion-MNIST test images (default 2000;
+# the README's numbers: 10000). Fails on the first export further from fgq than its tolerance
+# (docs/onnx.md says why each is what it is). Needs build/ (scripts/build.sh).
+#   tests/onnx/check_exports.sh [IMAGES]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+images=${1:-2000}
+# Debian's nodejs and npm, unless a Node.js with npm is already there (NodeSource's nodejs carries npm).
+command -v node >/dev/null && command -v npm >/dev/null || scripts/setup.sh nodejs npm
+runtime=build/onnxruntime-node
+if [ ! -d "$runtime/node_modules/onnxruntime-node" ]; then
+  mkdir -p "$runtime"
+  # Its install script downloads GPU binaries from a host CI cannot reach; the CPU ones are in the package.
+  (cd "$runtime" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error onnxruntime-node@1.30.0)
+fi
+export NODE_PATH=$PWD/$runtime/node_modules
+work=build/onnx_exports
+mkdir -p "$work"
+models=tests/models
+
+# NAME MODEL_FILE EXPORT_FLAGS ENGINE TOLERANCES... (a plain state dict takes the teacher's config; the
+# compressed files carry theirs)
+check() {
+  local name=$1 model=$2 flags=$3 engine=$4 config=()
+  shift 4
+  [ "$name" = fp32 ] && config=(--config configs/fmnist_resnet20_fp32.json)
+  build/apps/fgq-export "$model" -o "$work/$name.onnx" $flags "${config[@]}" >/dev/null
+  build/apps/fgq-eval "$model" "${config[@]}" --engine "$engine" --set data.limit_eval="$images" \
+    --save-outputs "$work/$name.outputs.safetensors" >/dev/null
+  for level in disabled all; do
+    node tests/onnx/run_onnx.mjs "$work/$name.onnx" "$work/$name.outputs.safetensors" "$level" "$@"
+  done
+}
+
+check fp32 "$models/fmnist_resnet20_fp32.safetensors" "" fp32 --max-rel 1e-5 --min-agreement 100
+for n in 4 64; do
+  check "fgq_n${n}_exact" "$models/fmnist_resnet20_n${n}_a8.safetensors" "" fp32 --max-rel 0.05 --min-agreement 99.5
+  check "fgq_n${n}_folded" "$models/fmnist_resnet20_n${n}_a8.safetensors" --folded integer-folded --max-rel 0.05 --min-agreement 99.5 --max-top1-diff 0.1
+done
+check vbd "$models/fmnist_resnet20_vbd.safetensors" "" fp32 --max-rel 1e-3 --min-agreement 100
+echo "check_exports: every export within its tolerance of fgq on $images images"

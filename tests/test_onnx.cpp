@@ -1,0 +1,68 @@
+// The ONNX export's graph (interop/OnnxExport.h); tests/onnx/check_exports.sh runs the files in onnxruntime.
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "core/Error.h"
+#include "core/Random.h"
+#include "interop/OnnxExport.h"
+#include "layers/models/Models.h"
+#include "train/Compression.h"
+
+using namespace fgq;
+
+namespace {
+
+std::unique_ptr<Module> converted(TernarySolver solver) {
+  auto model = createModel("resnet20", {1, 10, 28, 5});
+  Random random(4);
+  Tensor images = Tensor::empty({16, 1, 28, 28});
+  random.fillNormal(images, 0, 1);
+  QuantizationConfig q;
+  q.fgq.groups = GroupSpec::parse("4");
+  q.fgq.solver = solver;
+  convertFgq(*model, q, {images});
+  model->eval();
+  return model;
+}
+
+std::map<std::string, int> opCounts(const onnx::ModelProto& m) {
+  std::map<std::string, int> counts;
+  for (const onnx::NodeProto& n : m.graph().node()) ++counts[n.op_type()];
+  return counts;
+}
+
+int64_t attribute(const onnx::NodeProto& n, const std::string& name) {
+  for (const onnx::AttributeProto& a : n.attribute())
+    if (a.name() == name) return a.i();
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("the ONNX export carries every layer's quantizers, batch norm as a node or folded, and refuses two-scale groups by layer") {
+  const auto model = converted(TernarySolver::kExact);
+  const onnx::ModelProto exact = exportOnnx(*model, {1, 28, 28}, TernaryExport::kExact);
+  CHECK(exact.opset_import(0).version() == 21);
+  std::map<std::string, int> ops = opCounts(exact);
+  CHECK(ops["Conv"] == 21);  // ResNet-20: 19 convs and 2 downsample convs
+  CHECK(ops["QuantizeLinear"] == 22);  // every conv's input and the classifier's
+  CHECK(ops["BatchNormalization"] == 21);
+  int blocked = 0, perChannel = 0;
+  for (const onnx::NodeProto& n : exact.graph().node()) {
+    if (n.op_type() != "DequantizeLinear" || n.name().find(".weight") == std::string::npos) continue;
+    if (attribute(n, "block_size") == 4 && attribute(n, "axis") == 1) ++blocked;
+    else if (attribute(n, "axis") == 0) ++perChannel;
+  }
+  CHECK(blocked == 20);     // the ternary convs
+  CHECK(perChannel == 2);   // the first conv and the classifier, at 8 bits
+  CHECK(exact.graph().output(0).name() == "logits");
+
+  const onnx::ModelProto folded = exportOnnx(*model, {1, 28, 28}, TernaryExport::kFolded);
+  ops = opCounts(folded);
+  CHECK(ops["BatchNormalization"] == 0);
+  CHECK(ops["Conv"] == 21);
+
+  const auto twoScale = converted(TernarySolver::kTwoScale);
+  CHECK_THROWS_WITH_AS(exportOnnx(*twoScale, {1, 28, 28}, TernaryExport::kExact), doctest::Contains("layer1.0.conv1: solver two_scale"), Error);
+}
