@@ -1,11 +1,16 @@
-// The ONNX export's graph (interop/OnnxExport.h); tests/onnx/check_exports.sh runs the files in onnxruntime.
+// The ONNX export's graph (interop/OnnxExport.h; tests/onnx/check_exports.sh runs the files in
+// onnxruntime) and the import of torch's exports (interop/OnnxModel.h).
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <map>
 
+#include "core/AtomicFile.h"
 #include "core/Error.h"
 #include "core/Random.h"
+#include "core/Safetensors.h"
 #include "interop/OnnxExport.h"
+#include "interop/OnnxModel.h"
 #include "layers/models/Models.h"
 #include "train/Compression.h"
 
@@ -65,4 +70,45 @@ TEST_CASE("the ONNX export carries every layer's quantizers, batch norm as a nod
 
   const auto twoScale = converted(TernarySolver::kTwoScale);
   CHECK_THROWS_WITH_AS(exportOnnx(*twoScale, {1, 28, 28}, TernaryExport::kExact), doctest::Contains("layer1.0.conv1: solver two_scale"), Error);
+}
+
+TEST_CASE("an ONNX CNN exported by torch imports into fgq's layers, with torch's names, and computes torch's logits") {
+  const std::string dir = FGQ_GOLDEN_DIR;
+  const auto model = loadOnnxModel(dir + "/onnx_small.onnx");
+  model->eval();
+  const TensorFile golden = loadSafetensors(dir + "/onnx_small.safetensors");
+  const Tensor logits = (*model)(Variable(golden.tensors.at("images"))).tensor();
+  const std::vector<float> got = logits.toVector(), expected = golden.tensors.at("logits").toVector();
+  REQUIRE(got.size() == expected.size());
+  float largest = 0, worst = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    largest = std::max(largest, std::abs(expected[i]));
+    worst = std::max(worst, std::abs(got[i] - expected[i]));
+  }
+  CHECK(worst <= 1e-4f * largest);
+  const auto state = model->stateDict();
+  CHECK(state.count("layer1.0.downsample.0.weight") == 1);
+  CHECK(state.count("layer1.0.bn2.running_var") == 1);
+  CHECK(state.count("fc.bias") == 1);
+  Module::LayerInputShapes shapes;
+  CHECK(model->inferShape(Shape{2, 3, 32, 32}, shapes) == Shape{2, 5});
+  CHECK(shapes.size() == 5);  // four convs and the linear layer
+  CHECK(traceGraph(*model).nodes().size() > 10);
+}
+
+TEST_CASE("a malformed ONNX file or an unsupported operator is refused on one line naming the file and the node") {
+  const std::string dir = FGQ_EXPORT_DIR;
+  const std::string garbage = dir + "/garbage.onnx";
+  writeFileAtomically(garbage, "not a protobuf \xff\xff\xff");
+  CHECK_THROWS_WITH_AS(loadOnnxModel(garbage), doctest::Contains("garbage.onnx: not an ONNX model"), Error);
+  onnx::ModelProto m;
+  onnx::GraphProto& g = *m.mutable_graph();
+  g.add_input()->set_name("images");
+  onnx::NodeProto& n = *g.add_node();
+  n.set_op_type("LSTM");
+  n.set_name("rnn");
+  n.add_input("images");
+  n.add_output("y");
+  g.add_output()->set_name("y");
+  CHECK_THROWS_WITH_AS(OnnxModel(m, "m.onnx"), doctest::Contains("m.onnx: node 'rnn' (LSTM): operator not supported"), Error);
 }
