@@ -151,6 +151,12 @@ TEST_CASE("config errors name the file and key path") {
   config = tinyConfig(dir / "data", dir / "out");
   config["data"]["normalize"]["std"] = {0.0};
   CHECK(errorOf([&] { parse(config); }).find("data.normalize.std: values must be positive") != std::string::npos);
+  config = tinyConfig(dir / "data", dir / "out");
+  config["model"]["weights"] = "teacher.onnx";
+  CHECK(errorOf([&] { parse(config); }).find("model.arch: 'resnet20' with the ONNX file 'teacher.onnx': its architecture is in the file") != std::string::npos);
+  config["model"]["arch"] = "onnx";
+  config["model"]["weights"] = "teacher.safetensors";
+  CHECK(errorOf([&] { parse(config); }).find("model.weights: arch \"onnx\" reads the model from an .onnx file") != std::string::npos);
   config.erase("name");
   CHECK(errorOf([&] { parse(config); }) == "tiny.json: name: required key is missing");
 }

@@ -254,11 +254,17 @@ ModelConfig parseModel(const ConfigNode& model) {
   m.options.inputSize = model.get<int64_t>("input_size", m.options.inputSize);
   m.options.seed = static_cast<uint64_t>(model.get<int64_t>("init_seed", 0));
   m.weights = model.get<std::string>("weights", "");
+  const bool onnxFile = m.weights.ends_with(".onnx");
+  if (m.arch == kOnnxArch) {
+    if (!onnxFile) model.fail("weights", "arch \"onnx\" reads the model from an .onnx file, found '" + m.weights + "'");
+    return m;
+  }
+  if (onnxFile) model.fail("arch", "'" + m.arch + "' with the ONNX file '" + m.weights + "': its architecture is in the file (set arch to \"onnx\")");
   const auto names = modelNames();
   if (std::find(names.begin(), names.end(), m.arch) == names.end()) {
     std::string known;
     for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-    model.fail("arch", "unknown model '" + m.arch + "' (known: " + known + ")");
+    model.fail("arch", "unknown model '" + m.arch + "' (known: " + known + ", or onnx)");
   }
   return m;
 }

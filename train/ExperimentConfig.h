@@ -17,10 +17,13 @@
 
 namespace fgq {
 
+// model.arch of a model read from an ONNX file (model.weights), architecture and weights.
+inline constexpr const char* kOnnxArch = "onnx";
+
 struct ModelConfig {
   std::string arch;
   ModelOptions options;
-  std::string weights;  // optional safetensors state dict to start from
+  std::string weights;  // optional safetensors state dict to start from; the .onnx file for arch "onnx"
 };
 
 struct DataConfig {

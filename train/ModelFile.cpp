@@ -7,6 +7,7 @@
 #include "core/Safetensors.h"
 #include "core/TensorOps.h"
 #include "infer/IntegerModule.h"
+#include "interop/OnnxModel.h"
 #include "data/DataLoader.h"
 #include "layers/BatchNormFolding.h"
 #include "quant/QuantizedModelFile.h"
@@ -14,6 +15,7 @@
 #include "train/Checkpoint.h"
 #include "train/Datasets.h"
 #include "train/Measures.h"
+#include "train/ModelSource.h"
 #include "train/TeacherRecord.h"
 
 namespace fgq {
@@ -34,7 +36,7 @@ nlohmann::json descriptionOf(const TensorFile& file, const std::string& path) {
 
 void fillModel(LoadedModel& loaded, const TensorFile& file, const std::string& path, bool vbd, bool shadowWeights) {
   const Experiment& e = loaded.experiment;
-  loaded.model = createModel(e.model.arch, e.model.options);
+  loaded.model = buildModel(e.model);
   if (vbd) {
     loaded.model->eval();
     foldBatchNorm(*loaded.model);
@@ -52,6 +54,14 @@ void fillModel(LoadedModel& loaded, const TensorFile& file, const std::string& p
 
 LoadedModel loadModelFile(const std::string& path, const ModelFileOptions& options) {
   if (!std::filesystem::exists(path)) throw Error(path + ": model file not found");
+  if (path.ends_with(".onnx")) {  // an FP32 model from elsewhere: the config says what it reads
+    if (options.configPath.empty()) throw Error(path + ": an ONNX model does not say which data it reads; pass --config");
+    if (options.engine != "fp32") throw Error(path + ": --engine " + options.engine + " runs converted FGQ models; an ONNX file is FP32 (use --engine fp32)");
+    LoadedModel loaded;
+    loaded.experiment = parseExperiment(ConfigNode::load(options.configPath, options.overrides));
+    loaded.model = loadOnnxModel(path);
+    return loaded;
+  }
   const TensorFile file = loadSafetensors(path);
   const nlohmann::json description = descriptionOf(file, path);
   LoadedModel loaded;
@@ -77,8 +87,7 @@ LoadedModel loadModelFile(const std::string& path, const ModelFileOptions& optio
       std::cerr << path << ": its FP32 teacher is not found (tried " << teacher.tried << "); measured without it (--teacher FILE to compare)\n";
       return loaded;
     }
-    loaded.teacher = createModel(e.model.arch, e.model.options);
-    loadModel(teacher.path, *loaded.teacher);
+    loaded.teacher = trainedModel(e.model, teacher.path);
   }
   return loaded;
 }

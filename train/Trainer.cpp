@@ -8,6 +8,7 @@
 #include "train/Compression.h"
 #include "train/Datasets.h"
 #include "train/Measures.h"
+#include "train/ModelSource.h"
 #include "train/Progress.h"
 #include "train/RunDirectory.h"
 #include "train/TeacherRecord.h"
@@ -27,12 +28,10 @@ struct Models {
 
 Models loadModels(const Experiment& e) {
   Models m;
-  m.model = createModel(e.model.arch, e.model.options);
-  if (!e.model.weights.empty()) loadModel(e.model.weights, *m.model);
+  m.model = e.model.weights.empty() ? buildModel(e.model) : trainedModel(e.model, e.model.weights);
   if (e.quantization) {
     if (e.model.weights.empty()) throw Error(e.name + ": quantization needs model.weights, the trained FP32 model to convert");
-    m.teacher = createModel(e.model.arch, e.model.options);
-    loadModel(e.model.weights, *m.teacher);
+    m.teacher = trainedModel(e.model, e.model.weights);
     m.teacher->eval();
   }
   return m;

@@ -25,6 +25,7 @@
 #include "train/Distillation.h"
 #include "train/EarlyStopping.h"
 #include "train/Measures.h"
+#include "train/ModelSource.h"
 #include "train/Progress.h"
 #include "train/TeacherRecord.h"
 
@@ -36,8 +37,7 @@ using Clock = std::chrono::steady_clock;
 double seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
 std::unique_ptr<Module> foldedTeacherCopy(const Experiment& e) {
-  auto model = createModel(e.model.arch, e.model.options);
-  loadModel(e.model.weights, *model);
+  auto model = trainedModel(e.model, e.model.weights);
   model->eval();
   foldBatchNorm(*model);
   return model;
@@ -268,8 +268,7 @@ std::pair<std::unique_ptr<Module>, double> exportAndVerify(const Experiment& e, 
 nlohmann::json runVbd(const Experiment& e) {
   const VbdConfig& v = *e.vbd;
   const auto start = Clock::now();
-  auto teacher = createModel(e.model.arch, e.model.options);
-  loadModel(e.model.weights, *teacher);
+  auto teacher = trainedModel(e.model, e.model.weights);
   teacher->eval();
   auto student = foldedTeacherCopy(e);
   auto evalSet = makeDataset(e, false, e.data.evalTransforms);

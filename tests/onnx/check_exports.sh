@@ -40,4 +40,13 @@ for n in 4 64; do
   check "fgq_n${n}_folded" "$models/fmnist_resnet20_n${n}_a8.safetensors" --folded integer-folded --max-rel 0.05 --min-agreement 99.5 --max-top1-diff 0.1
 done
 check vbd "$models/fmnist_resnet20_vbd.safetensors" "" fp32 --max-rel 1e-3 --min-agreement 100
-echo "check_exports: every export within its tolerance of fgq on $images images"
+
+# Import: the FP32 export as a teacher (model.arch "onnx"), converted as the committed N=4 model was,
+# gives that model's Top-1; the converted file records the graph and loads from it.
+build/apps/fgq-train configs/fmnist_resnet20_fgq.json --overwrite --set model.arch=onnx --set model.weights="$work/fp32.onnx" \
+  --set output.dir="$work/converted_from_onnx" --set data.limit_eval="$images" > "$work/convert.log" 2>&1 || { cat "$work/convert.log"; exit 1; }
+top1() { build/apps/fgq-eval "$1" --json --set data.limit_eval="$images" 2>/dev/null | sed -n 's/^  "top1": \(.*\),$/\1/p'; }
+from_onnx=$(top1 "$work/converted_from_onnx/quantized.safetensors") committed=$(top1 "$models/fmnist_resnet20_n4_a8.safetensors")
+echo "converted from the ONNX teacher: Top-1 $from_onnx; the committed N=4 model: $committed"
+[ -n "$from_onnx" ] && [ "$from_onnx" = "$committed" ] || { echo "check_exports: the conversion from ONNX differs"; exit 1; }
+echo "check_exports: every export within its tolerance of fgq on $images images, and the ONNX teacher converts alike"
