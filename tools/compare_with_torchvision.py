@@ -3,10 +3,13 @@
 pipeline (OpenCV decode, bilinear resize of the shorter side to 256, center crop 224, ImageNet
 normalization) differs from torchvision's (PIL decode, antialiased Resize(256), CenterCrop(224)).
 
-    /usr/bin/python3 tools/compare_with_torchvision.py resnet50 --images DIR [--fgq-eval build/apps/fgq-eval]
+    /usr/bin/python3 tools/compare_with_torchvision.py resnet50 --images DIR [--onnx] [--fgq-eval build/apps/fgq-eval]
 
-DIR holds class subfolders of images (as fgq's image_folder). The model gets torchvision's random
-initialization (seeded), converted with tools/torchvision_to_safetensors.py's code path. Prints:
+DIR holds class subfolders of images (as fgq's image_folder), any number of them: they become the first
+of the model's 1,000 classes (a synsets file lists them). The model gets torchvision's random
+initialization (seeded), handed to fgq as a state dict (tools/torchvision_to_safetensors.py's code path)
+or, with --onnx, as torch.onnx.export writes it (training-preserving, no constant folding: batch norm
+stays a node) for fgq's ONNX import (model.arch "onnx"). Prints:
   same input:   max relative logit difference, fgq vs torchvision on fgq's preprocessed images (target 1e-4)
   pipelines:    max |input difference| between the two preprocessings, and what it does to the logits
 """
@@ -43,6 +46,7 @@ def main():
     parser.add_argument("--images", required=True)
     parser.add_argument("--fgq-eval", default="build/apps/fgq-eval")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--onnx", action="store_true", help="hand fgq the model as an ONNX export")
     args = parser.parse_args()
     torch.set_num_threads(2)
     torch.manual_seed(args.seed)
@@ -52,10 +56,20 @@ def main():
         sys.exit(f"compare_with_torchvision: {args.images}: no images in class subfolders")
 
     with tempfile.TemporaryDirectory() as work:
-        weights = os.path.join(work, "weights.safetensors")
-        safetensors_io.save(weights, {k: v.numpy() for k, v in model.state_dict().items()})
-        config = {"name": "compare", "model": {"arch": args.model, "num_classes": 1000, "input_size": 224},
-                  "data": {"dataset": "image_folder", "train_root": args.images, "eval_root": args.images,
+        if args.onnx:
+            weights = os.path.join(work, "model.onnx")
+            torch.onnx.export(model, torch.zeros(1, 3, 224, 224), weights, input_names=["images"], output_names=["logits"],
+                              dynamic_axes={"images": {0: "batch"}}, opset_version=13,
+                              training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False)
+        else:
+            weights = os.path.join(work, "weights.safetensors")
+            safetensors_io.save(weights, {k: v.numpy() for k, v in model.state_dict().items()})
+        classes = sorted(d for d in os.listdir(args.images) if os.path.isdir(os.path.join(args.images, d)))
+        synsets = os.path.join(work, "synsets.txt")
+        with open(synsets, "w") as f:
+            f.writelines(f"{c}\n" for c in classes + [f"unused_{i}" for i in range(1000 - len(classes))])
+        config = {"name": "compare", "model": {"arch": "onnx" if args.onnx else args.model, "num_classes": 1000, "input_size": 224},
+                  "data": {"dataset": "image_folder", "train_root": args.images, "eval_root": args.images, "synsets": synsets,
                            "normalize": {"mean": MEAN, "std": STD},
                            "eval_transforms": {"resize": 256, "center_crop": 224}},
                   "train": {"epochs": 0, "eval_batch_size": 8}}
@@ -69,7 +83,8 @@ def main():
     with torch.no_grad():
         same = model(torch.from_numpy(fgq["inputs"])).numpy()
         rel = np.abs(same - fgq["logits"]).max() / np.abs(same).max()
-        print(f"{args.model}, {len(files)} images, same input: max relative logit difference {rel:.2e}")
+        print(f"{args.model}{' (ONNX import)' if args.onnx else ''}, {len(files)} images, same input: "
+              f"max relative logit difference {rel:.2e}")
         pipeline = T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor(), T.Normalize(MEAN, STD)])
         theirs = torch.stack([pipeline(Image.open(f).convert("RGB")) for f in files]).numpy()
         diff = np.abs(theirs - fgq["inputs"])
