@@ -126,16 +126,20 @@ class OnnxReader {
   Pair symmetricPads(const onnx::NodeProto& n) const {
     const std::vector<int64_t> p = ints(n, "pads", {0, 0, 0, 0});
     if (p.size() != 4 || p[0] != p[2] || p[1] != p[3]) fail(n, "pads must be the same on both sides of each axis");
+    if (p[0] < 0 || p[1] < 0 || p[0] > kLargest || p[1] > kLargest) fail(n, "pads must be between 0 and " + std::to_string(kLargest));
     const onnx::AttributeProto* autoPad = attribute(n, "auto_pad");
     if (autoPad && autoPad->s() != "NOTSET") fail(n, "auto_pad " + autoPad->s() + " (give explicit pads)");
     return {p[0], p[1]};
   }
 
+  // A positive pair (strides, dilations, kernel_shape).
   Pair pair(const onnx::NodeProto& n, const std::string& name, int64_t otherwise) const {
     const std::vector<int64_t> v = ints(n, name, {otherwise, otherwise});
     if (v.size() != 2) fail(n, name + " must have two entries (2-D images)");
+    if (v[0] < 1 || v[1] < 1 || v[0] > kLargest || v[1] > kLargest) fail(n, name + " must be positive, found " + std::to_string(v[0]) + ", " + std::to_string(v[1]));
     return {v[0], v[1]};
   }
+  static constexpr int64_t kLargest = 1 << 20;  // any dimension, stride or padding of an image CNN is far below
 
   void read(const onnx::NodeProto& n) {
     const std::string& op = n.op_type();
@@ -172,6 +176,7 @@ class OnnxReader {
     const TensorProto* b = constant(n, 2, false);
     Conv2dOptions o;
     o.params.groups = integer(n, "group", 1);
+    if (o.params.groups < 1 || w.shape()[0] % o.params.groups != 0) fail(n, "group " + std::to_string(o.params.groups) + " for " + std::to_string(w.shape()[0]) + " output channels");
     o.inChannels = w.shape()[1] * o.params.groups;
     o.outChannels = w.shape()[0];
     o.kernel = w.shape()[2];
@@ -229,6 +234,7 @@ class OnnxReader {
     const TensorProto* fill = constant(n, 2, false);
     if (fill && floats(n, *fill).toVector() != std::vector<float>{0.0f}) fail(n, "padding with a value other than 0");
     if (p.size() != 8 || p[0] || p[1] || p[4] || p[5] || p[2] != p[6] || p[3] != p[7]) fail(n, "only the same zero padding of height and width on both sides is supported");
+    if (p[2] < 0 || p[3] < 0 || p[2] > kLargest || p[3] > kLargest) fail(n, "pads must be between 0 and " + std::to_string(kLargest));
     padded_[n.output(0)] = {n.input(0), Pair{p[2], p[3]}};
   }
 

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "quant/QuantizedModelFile.h"
+#include "train/BatchNormReestimation.h"
 #include "train/Checkpoint.h"
 #include "train/Compression.h"
 #include "train/Datasets.h"
@@ -62,7 +63,12 @@ Conversion convertPhase(const Experiment& e, Module& model, Module* teacher, boo
   c.calibrationViews = data.views;
   c.calibrationMode = data.mode;
   c.seconds = secondsSince(start);
-  const char* statistics = !q.bnReestimation ? "" : q.bnStatistics == BnStatistics::kCorrect ? ", batch norm corrected" : ", batch norm re-estimated";
+  // A graph whose batch norms were folded into its convs (an ONNX file exported with constant folding) has none to re-estimate.
+  const bool batchNorm = !runningStatistics(model).mean.empty();
+  const char* statistics = !q.bnReestimation ? ""
+                           : !batchNorm      ? ", no batch norm to re-estimate (folded into the convs)"
+                           : q.bnStatistics == BnStatistics::kCorrect ? ", batch norm corrected"
+                                                                      : ", batch norm re-estimated";
   std::cerr << "converted to FGQ (N=" << q.fgq.groups.str() << ", " << q.fgq.activationBits << "-bit activations" << statistics << ") from "
             << c.calibrationImages << " calibration images" << (c.calibrationViews > 1 ? " (" + std::to_string(c.calibrationViews) + " views each)" : "")
             << " in " << formatDuration(c.seconds) << "\n";
