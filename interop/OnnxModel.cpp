@@ -145,6 +145,11 @@ class OnnxReader {
     const std::string& op = n.op_type();
     if (!n.domain().empty() && n.domain() != "ai.onnx") fail(n, "operator of domain '" + n.domain() + "' is not supported");
     if (op == "Constant") return constantNode(n);
+    // torch.onnx.export stores equal initializers once and hands them on through Identity nodes.
+    if (op == "Identity" && n.input_size() == 1 && constants_.count(n.input(0))) {
+      constants_[n.output(0)] = constants_.at(n.input(0));
+      return;
+    }
     if (op == "Conv") return conv(n);
     if (op == "BatchNormalization") return batchNorm(n);
     if (op == "Gemm" || op == "MatMul") return linear(n);

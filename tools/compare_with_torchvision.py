@@ -68,7 +68,8 @@ def main():
         synsets = os.path.join(work, "synsets.txt")
         with open(synsets, "w") as f:
             f.writelines(f"{c}\n" for c in classes + [f"unused_{i}" for i in range(1000 - len(classes))])
-        config = {"name": "compare", "model": {"arch": "onnx" if args.onnx else args.model, "num_classes": 1000, "input_size": 224},
+        model_config = {"arch": "onnx", "weights": weights} if args.onnx else {"arch": args.model}
+        config = {"name": "compare", "model": {**model_config, "num_classes": 1000, "input_size": 224},
                   "data": {"dataset": "image_folder", "train_root": args.images, "eval_root": args.images, "synsets": synsets,
                            "normalize": {"mean": MEAN, "std": STD},
                            "eval_transforms": {"resize": 256, "center_crop": 224}},

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Writes the ONNX file the import test reads, with Debian's python3-torch: a small CNN made of every
 operator fgq's importer takes as torch.onnx.export writes them (conv + batch norm + ReLU, max pooling, a
-torchvision BasicBlock with its downsample, average pooling, global pooling, flatten, dropout, a linear
-layer), in evaluation, batch norm kept as a node (training-preserving export, no constant folding), and
+torchvision BasicBlock with its downsample, average pooling after a Pad, global pooling, flatten,
+dropout, a linear layer, initializers shared through Identity), in evaluation, batch norm kept as a node (training-preserving export, no constant folding), and
 torch's logits on a fixed input beside it.
 
     /usr/bin/python3 tests/golden/make_onnx_golden.py     # rewrites tests/golden/onnx_small.{onnx,safetensors}
@@ -43,8 +43,10 @@ class Small(nn.Module):
 def main():
     torch.manual_seed(0)
     model = Small()
-    for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):  # statistics and an affine part of their own, as trained ones have
+    # Statistics and an affine part of their own, as trained ones have; the last two keep torch's
+    # initialization, equal tensors that the exporter stores once and hands on through Identity nodes.
+    for m in list(model.modules())[:-9]:
+        if isinstance(m, nn.BatchNorm2d):
             m.running_mean.uniform_(-0.5, 0.5)
             m.running_var.uniform_(0.5, 2.0)
             m.weight.data.uniform_(0.5, 1.5)
