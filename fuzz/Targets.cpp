@@ -13,6 +13,7 @@
 #include "core/Safetensors.h"
 #include "data/FashionMnist.h"
 #include "data/ImageFolder.h"
+#include "interop/OnnxModel.h"
 #include "train/ExperimentConfig.h"
 #include "train/ModelFile.h"
 
@@ -73,9 +74,20 @@ void readIdx(std::string_view input) {
   fgq::readIdx(asFile(input, ".idx.gz"), 3, values);
 }
 
+void readOnnx(std::string_view input) {
+  const std::unique_ptr<OnnxModel> model = loadOnnxModel(asFile(input, ".onnx"));
+  model->eval();
+  const Shape image{1, 3, 32, 32};
+  Module::LayerInputShapes shapes;
+  model->inferShape(image, shapes);
+  traceGraph(*model);
+  NoGradGuard noGrad;
+  (*model)(Variable(Tensor::zeros(image)));
+}
+
 Target targetNamed(const std::string& name) {
-  static const std::map<std::string, Target> targets = {
-      {"safetensors", readSafetensors}, {"config", readConfig}, {"model_file", readModelFile}, {"image", readImage}, {"idx", readIdx}};
+  static const std::map<std::string, Target> targets = {{"safetensors", readSafetensors}, {"config", readConfig}, {"model_file", readModelFile},
+                                                        {"image", readImage},             {"idx", readIdx},       {"onnx", readOnnx}};
   const auto it = targets.find(name);
   if (it == targets.end()) throw Error("no fuzz target named '" + name + "'");
   return it->second;

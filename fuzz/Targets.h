@@ -20,8 +20,10 @@ void readModelFile(std::string_view input);
 // to headers rather than to decoding large valid images).
 void readImage(std::string_view input);
 void readIdx(std::string_view input);
+// An ONNX file through the importer, then shape inference, tracing and a forward pass on a 3x32x32 image.
+void readOnnx(std::string_view input);
 
-// By corpus name: "safetensors", "config", "model_file", "image", "idx"; throws for any other.
+// By corpus name: "safetensors", "config", "model_file", "image", "idx", "onnx"; throws for any other.
 Target targetNamed(const std::string& name);
 
 }  // namespace fgq::fuzz

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 shift || true
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(safetensors config model_file image idx)
+[ ${#names[@]} -gt 0 ] || names=(safetensors config model_file image idx onnx)
 scripts/setup.sh clang-14 libfuzzer-14-dev libomp-14-dev
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
   -DFGQ_FUZZ=ON >/dev/null
@@ -24,6 +24,7 @@ declare -A readers=(
   [model_file]="train/ModelFile.cpp quant/QuantizedModelFile.cpp quant/VbdExport.cpp core/Safetensors.cpp"
   [image]="data/ImageHeader.cpp data/ImageFolder.cpp"
   [idx]="data/FashionMnist.cpp"
+  [onnx]="interop/OnnxModel.cpp"
 )
 for name in "${names[@]}"; do
   out=bench_runs/fuzz/$name

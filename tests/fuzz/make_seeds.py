@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Writes the synthetic seeds of tests/fuzz/corpus/ (small images of every decoded format and mode,
-IDX files, safetensors files of every dtype); the real files (configs/, tests/models/) are copied.
+IDX files, safetensors files of every dtype); the real files (configs/, tests/models/, the small torch
+ONNX export of tests/golden/) are copied.
 Run from the repository root: /usr/bin/python3 tests/fuzz/make_seeds.py"""
 import gzip
 import json
@@ -64,3 +65,5 @@ for config in Path("configs").glob("*.json"):
 (corpus / "config" / "with_overrides.json").write_bytes(
     Path("configs/fmnist_resnet20_fgq.json").read_bytes() + b"\0quantization.group_size=64\ntrain.seed=2\nname=x")
 shutil.copy("tests/models/fmnist_resnet20_n64_a8.safetensors", corpus / "model_file" / "fgq_n64.safetensors")
+(corpus / "onnx").mkdir(exist_ok=True)
+shutil.copy("tests/golden/onnx_small.onnx", corpus / "onnx" / "torch_small_cnn.onnx")
