@@ -2,9 +2,11 @@
 // with fgq's: prints one JSON line (examples, Top-1 of both, agreement of their top classes, the largest
 // absolute and relative logit difference).
 //   node tests/onnx/run_onnx.mjs MODEL.onnx OUTPUTS.safetensors [disabled|all] [--max-rel R] [--min-agreement A]
-//                                [--max-top1-diff D]
+//                                [--max-top1-diff D] [--min-fused K]
 // With --max-rel (largest logit difference over the largest |logit| of the image), --min-agreement (%) or
-// --max-top1-diff (points) it exits with status 1 when the export is further from fgq than that.
+// --max-top1-diff (points) it exits with status 1 when the export is further from fgq than that; with
+// --min-fused, when onnxruntime's optimized graph (level all, saved beside MODEL.onnx) has fewer than K
+// QLinearConv nodes.
 // onnxruntime-node comes from `npm install --ignore-scripts onnxruntime-node` (NODE_PATH names where).
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -46,12 +48,17 @@ const option = (name) => {
   return value;
 };
 const maxRel = option("--max-rel"), minAgreement = option("--min-agreement"), maxTop1Diff = option("--max-top1-diff");
+const minFused = option("--min-fused");
 const [modelPath, outputsPath, level = "all"] = args, batch = 100;
 if (!modelPath || !outputsPath || !["disabled", "all"].includes(level))
   fail("usage: node tests/onnx/run_onnx.mjs MODEL.onnx OUTPUTS.safetensors [disabled|all] [--max-rel R] [--min-agreement A]");
 const saved = readSafetensors(outputsPath);
 for (const name of ["inputs", "labels", "logits"]) if (!saved[name]) fail(`${outputsPath}: no tensor '${name}' (written by fgq-eval --save-outputs)`);
-const session = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: level, intraOpNumThreads: 2 });
+const optimizedPath = modelPath.replace(/\.onnx$/, "") + ".optimized.onnx";
+const session = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: level, intraOpNumThreads: 2,
+  ...(level === "all" ? { optimizedModelFilePath: optimizedPath } : {}) });
+// Operator types are plain strings in the protobuf: count the fused ones in the saved graph.
+const fused = level === "all" ? readFileSync(optimizedPath).toString("latin1").split("QLinearConv").length - 1 : 0;
 const [n, c, h, w] = saved.inputs.shape, classes = saved.logits.shape[1], image = c * h * w;
 let top1 = 0, fgqTop1 = 0, agree = 0, worstAbs = 0, worstRel = 0, seconds = 0;
 for (let start = 0; start < n; start += batch) {
@@ -77,10 +84,12 @@ for (let start = 0; start < n; start += batch) {
   }
 }
 const result = { model: modelPath, optimization: level, examples: n, top1: (100 * top1) / n, fgq_top1: (100 * fgqTop1) / n,
-  agreement: (100 * agree) / n, max_abs_diff: worstAbs, max_rel_diff: worstRel, images_per_second: n / seconds };
+  agreement: (100 * agree) / n, max_abs_diff: worstAbs, max_rel_diff: worstRel, images_per_second: n / seconds, qlinearconv: fused };
 console.log(JSON.stringify(result));
 if (maxRel !== undefined && worstRel > maxRel) fail(`${modelPath}: logits ${worstRel} (relative) from fgq's, over the tolerance ${maxRel}`);
 if (minAgreement !== undefined && result.agreement < minAgreement)
   fail(`${modelPath}: top classes agree with fgq's on ${result.agreement}% of the images, under ${minAgreement}%`);
+if (minFused !== undefined && level === "all" && fused < minFused)
+  fail(`${modelPath}: onnxruntime fused ${fused} convolutions into QLinearConv (${optimizedPath}), fewer than ${minFused}`);
 if (maxTop1Diff !== undefined && Math.abs(result.top1 - result.fgq_top1) > maxTop1Diff + 1e-9)
   fail(`${modelPath}: Top-1 ${result.top1}% against fgq's ${result.fgq_top1}%, more than ${maxTop1Diff} apart`);
