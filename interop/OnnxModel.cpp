@@ -41,6 +41,16 @@ class OnnxReader {
     throw Error(source_ + ": node '" + n.name() + "' (" + n.op_type() + "): " + what);
   }
 
+  // A node's inputs and output by position, refused by name where the node has none there.
+  const std::string& input(const onnx::NodeProto& n, int i) const {
+    if (i >= n.input_size()) fail(n, "input " + std::to_string(i) + " is missing");
+    return n.input(i);
+  }
+  const std::string& output(const onnx::NodeProto& n) const {
+    if (n.output_size() < 1) fail(n, "the node has no output");
+    return n.output(0);
+  }
+
   int value(const std::string& name, const std::string& reader) const {
     if (padded_.count(name)) throw Error(source_ + ": " + reader + " reads the output of a Pad, which the importer takes only before an AveragePool");
     auto it = values_.find(name);
@@ -118,8 +128,7 @@ class OnnxReader {
   void add(const onnx::NodeProto& n, OnnxModel::Op op, std::shared_ptr<Module> module, std::vector<int> inputs, const std::string& name = "") {
     if (module) m_.registerModule(name, module);
     m_.steps_.push_back({op, std::move(module), std::move(inputs)});
-    FGQ_CHECK(n.output_size() >= 1, source_ << ": node '" << n.name() << "' has no output");
-    values_[n.output(0)] = static_cast<int>(m_.steps_.size());
+    values_[output(n)] = static_cast<int>(m_.steps_.size());
   }
 
   // ONNX pads are [top, left, bottom, right]; fgq's layers pad both sides alike.
@@ -146,8 +155,8 @@ class OnnxReader {
     if (!n.domain().empty() && n.domain() != "ai.onnx") fail(n, "operator of domain '" + n.domain() + "' is not supported");
     if (op == "Constant") return constantNode(n);
     // torch.onnx.export stores equal initializers once and hands them on through Identity nodes.
-    if (op == "Identity" && n.input_size() == 1 && constants_.count(n.input(0))) {
-      constants_[n.output(0)] = constants_.at(n.input(0));
+    if (op == "Identity" && n.input_size() == 1 && constants_.count(input(n, 0))) {
+      constants_[output(n)] = constants_.at(input(n, 0));
       return;
     }
     if (op == "Conv") return conv(n);
@@ -155,7 +164,7 @@ class OnnxReader {
     if (op == "Gemm" || op == "MatMul") return linear(n);
     if (op == "MaxPool" || op == "AveragePool") return pool(n);
     if (op == "Pad") return pad(n);
-    const int x = value(n.input(0), "node '" + n.name() + "'");
+    const int x = value(input(n, 0), "node '" + n.name() + "'");
     if (op == "Relu") return add(n, OnnxModel::Op::kRelu, nullptr, {x});
     if (op == "GlobalAveragePool") return add(n, OnnxModel::Op::kGlobalAveragePool, nullptr, {x});
     if (op == "Dropout" || op == "Identity") return add(n, OnnxModel::Op::kIdentity, nullptr, {x});
@@ -169,12 +178,12 @@ class OnnxReader {
     const onnx::AttributeProto* v = attribute(n, "value");
     if (!v || !v->has_t()) fail(n, "a Constant without a tensor value");
     held_.push_back(v->t());
-    held_.back().set_name(n.output(0));
-    constants_[n.output(0)] = &held_.back();
+    held_.back().set_name(output(n));
+    constants_[output(n)] = &held_.back();
   }
 
   void conv(const onnx::NodeProto& n) {
-    const int x = value(n.input(0), "node '" + n.name() + "'");
+    const int x = value(input(n, 0), "node '" + n.name() + "'");
     const Tensor w = floats(n, *constant(n, 1));
     if (w.shape().rank() != 4) fail(n, "weight of shape " + w.shape().str() + " (a 2-D convolution's is [K, C/groups, R, S])");
     if (w.shape()[2] != w.shape()[3]) fail(n, "kernel " + std::to_string(w.shape()[2]) + "x" + std::to_string(w.shape()[3]) + " (fgq's convolutions are square)");
@@ -196,7 +205,7 @@ class OnnxReader {
   }
 
   void batchNorm(const onnx::NodeProto& n) {
-    const int x = value(n.input(0), "node '" + n.name() + "'");
+    const int x = value(input(n, 0), "node '" + n.name() + "'");
     if (integer(n, "training_mode", 0) != 0) fail(n, "training_mode 1 (export the model for inference)");
     const Tensor gamma = floats(n, *constant(n, 1)), beta = floats(n, *constant(n, 2)), mean = floats(n, *constant(n, 3)), var = floats(n, *constant(n, 4));
     auto bn = std::make_shared<BatchNorm2d>(gamma.numel(), 0.1, real(n, "epsilon", 1e-5f));
@@ -209,7 +218,7 @@ class OnnxReader {
 
   // Gemm (A x B^T + C, torch's Linear) or MatMul with a constant [in, out] matrix.
   void linear(const onnx::NodeProto& n) {
-    const int x = value(n.input(0), "node '" + n.name() + "'");
+    const int x = value(input(n, 0), "node '" + n.name() + "'");
     const bool gemm = n.op_type() == "Gemm";
     if (gemm && (integer(n, "transA", 0) != 0 || real(n, "alpha", 1) != 1 || real(n, "beta", 1) != 1)) fail(n, "only transA 0, alpha 1 and beta 1 are supported");
     Tensor w = floats(n, *constant(n, 1));
@@ -240,14 +249,14 @@ class OnnxReader {
     if (fill && floats(n, *fill).toVector() != std::vector<float>{0.0f}) fail(n, "padding with a value other than 0");
     if (p.size() != 8 || p[0] || p[1] || p[4] || p[5] || p[2] != p[6] || p[3] != p[7]) fail(n, "only the same zero padding of height and width on both sides is supported");
     if (p[2] < 0 || p[3] < 0 || p[2] > kLargest || p[3] > kLargest) fail(n, "pads must be between 0 and " + std::to_string(kLargest));
-    padded_[n.output(0)] = {n.input(0), Pair{p[2], p[3]}};
+    padded_[output(n)] = {input(n, 0), Pair{p[2], p[3]}};
   }
 
   void pool(const onnx::NodeProto& n) {
-    const auto padding = padded_.find(n.input(0));
+    const auto padding = padded_.find(input(n, 0));
     const bool average = n.op_type() == "AveragePool";
     if (padding != padded_.end() && !average) fail(n, "reads a zero Pad (max pooling pads with -infinity)");
-    const int x = value(padding != padded_.end() ? padding->second.first : n.input(0), "node '" + n.name() + "'");
+    const int x = value(padding != padded_.end() ? padding->second.first : input(n, 0), "node '" + n.name() + "'");
     if (integer(n, "ceil_mode", 0) != 0) fail(n, "ceil_mode 1 is not supported");
     if (ints(n, "dilations", {1, 1}) != std::vector<int64_t>{1, 1}) fail(n, "dilated pooling is not supported");
     Pool2dParams p;
@@ -276,8 +285,8 @@ class OnnxReader {
   void sum(const onnx::NodeProto& n) {
     if (n.input_size() != 2) fail(n, "an Add of " + std::to_string(n.input_size()) + " inputs");
     const bool constantB = constants_.count(n.input(1)) > 0;
-    if (!constantB) return add(n, OnnxModel::Op::kAdd, nullptr, {value(n.input(0), "node '" + n.name() + "'"), value(n.input(1), "node '" + n.name() + "'")});
-    const int x = value(n.input(0), "node '" + n.name() + "'");
+    if (!constantB) return add(n, OnnxModel::Op::kAdd, nullptr, {value(input(n, 0), "node '" + n.name() + "'"), value(n.input(1), "node '" + n.name() + "'")});
+    const int x = value(input(n, 0), "node '" + n.name() + "'");
     auto* l = x > 0 ? dynamic_cast<Linear*>(m_.steps_[static_cast<size_t>(x - 1)].module.get()) : nullptr;
     const Tensor b = floats(n, *constant(n, 1));
     if (!l || l->bias.defined() || b.numel() != l->weight.shape()[0]) fail(n, "adds a constant to something other than a MatMul's output (not supported)");

@@ -111,4 +111,8 @@ TEST_CASE("a malformed ONNX file or an unsupported operator is refused on one li
   n.add_output("y");
   g.add_output()->set_name("y");
   CHECK_THROWS_WITH_AS(OnnxModel(m, "m.onnx"), doctest::Contains("m.onnx: node 'rnn' (LSTM): operator not supported"), Error);
+  // fuzz_onnx's finding: a node without inputs was read at input 0 (protobuf's bounds check aborted).
+  n.set_op_type("Relu");
+  n.clear_input();
+  CHECK_THROWS_WITH_AS(OnnxModel(m, "m.onnx"), doctest::Contains("m.onnx: node 'rnn' (Relu): input 0 is missing"), Error);
 }
