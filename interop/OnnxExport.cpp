@@ -65,7 +65,7 @@ struct CodeRange {
 class Exporter {
  public:
   Exporter(const Module& model, const Shape& imageShape, TernaryExport ternary)
-      : model_(model), image_(imageShape), ternary_(ternary), graph_(traceGraph(model)) {
+      : image_(imageShape), ternary_(ternary), graph_(traceGraph(model)) {
     for (auto& [name, module] : model.namedModules()) names_[module] = name;
   }
 
@@ -283,7 +283,6 @@ class Exporter {
                   {B::integer("axis", 1), B::integer("block_size", n)});
   }
 
-  const Module& model_;
   Shape image_;
   TernaryExport ternary_;
   Graph graph_;
