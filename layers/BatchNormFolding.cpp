@@ -10,11 +10,12 @@ namespace fgq {
 ChannelAffine batchNormAffine(const BatchNorm2d& bn, const Variable& convBias) {
   const int64_t k = bn.runningMean.numel();
   const Tensor bias = convBias.defined() ? convBias.tensor().plain() : Tensor::zeros({k});
+  const Tensor gamma = bn.weight.tensor().plain(), beta = bn.bias.tensor().plain(), mean = bn.runningMean.plain(), var = bn.runningVar.plain();
   ChannelAffine a;
   for (int64_t c = 0; c < k; ++c) {
-    const double scale = bn.weight.tensor().plain().data<float>()[c] / std::sqrt(static_cast<double>(bn.runningVar.plain().data<float>()[c]) + bn.eps);
+    const double scale = gamma.data<float>()[c] / std::sqrt(static_cast<double>(var.data<float>()[c]) + bn.eps);
     a.scale.push_back(scale);
-    a.shift.push_back(scale * (bias.data<float>()[c] - static_cast<double>(bn.runningMean.plain().data<float>()[c])) + bn.bias.tensor().plain().data<float>()[c]);
+    a.shift.push_back(scale * (bias.data<float>()[c] - static_cast<double>(mean.data<float>()[c])) + beta.data<float>()[c]);
   }
   return a;
 }

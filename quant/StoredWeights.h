@@ -1,7 +1,7 @@
 #pragma once
-// A layer's weights as a file stores them, fixed: its codes and scales in any format of the format
-// table, and the values they decode to, which the layer computes with (a loaded VBD export). What reads
-// the file's own numbers (the ONNX export) finds them here.
+// A layer's weights as a file stores them: its codes and scales in any format of the format table (a
+// loaded VBD export), kept beside the layer's weight, which holds the values they decode to and is what
+// the layer computes with. What reads the file's own numbers (the ONNX export) finds them here.
 #include "layers/Module.h"
 #include "quant/QuantizedWeights.h"
 
@@ -9,13 +9,12 @@ namespace fgq {
 
 class StoredWeights : public Module {
  public:
-  explicit StoredWeights(QuantizedWeights weights) : weights_(std::move(weights)), values_(weights_.dequantize()) {}
-  Variable forward(const Variable&) override { return Variable(values_); }
+  explicit StoredWeights(QuantizedWeights weights) : weights_(std::move(weights)) {}
+  Variable forward(const Variable& weight) override { return weight; }
   const QuantizedWeights& weights() const { return weights_; }
 
  private:
   QuantizedWeights weights_;
-  Tensor values_;
 };
 
 }  // namespace fgq
