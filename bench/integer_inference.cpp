@@ -5,7 +5,9 @@
 // of both engines at the largest batch (--layers); and the machine's int8 ceiling: oneDNN's int8 conv on the
 // shape of ../shared/machine-notes.md (N=32, C=K=64, 56x56, 3x3), through the engine's own int8 step.
 // Prints lines `fgq resnet50 ENGINE BATCH images_per_second` (bench/integer_inference.sh reads them).
-//   bench/integer_inference [--repeats R] [--batches 1,16] [--groups 4,16,64] [--layers]
+// With --onnx DIR it also writes the FP32 model and each folded one as ONNX (resnet50_fp32.onnx,
+// resnet50_folded-N4.onnx, ...) for onnxruntime's timing (bench/integer_inference_onnx.mjs).
+//   bench/integer_inference [--repeats R] [--batches 1,16] [--groups 4,16,64] [--layers] [--onnx DIR]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +20,7 @@
 #include "core/Random.h"
 #include "infer/IntegerModel.h"
 #include "infer/OnednnInt8Step.h"
+#include "interop/OnnxExport.h"
 #include "layers/models/Models.h"
 #include "train/Compression.h"
 
@@ -30,6 +33,7 @@ struct Options {
   std::vector<int64_t> batches{1, 16};
   std::vector<std::string> groups{"4", "16", "64"};
   bool layers = false;
+  std::string onnxDir;  // empty: no export
 };
 
 std::vector<std::string> splitList(const std::string& text) {
@@ -50,7 +54,8 @@ Options parse(int argc, char** argv) {
       for (const std::string& b : splitList(argv[++i])) o.batches.push_back(std::stoll(b));
     } else if (arg == "--groups" && hasValue) o.groups = splitList(argv[++i]);
     else if (arg == "--layers") o.layers = true;
-    else throw Error("bench/integer_inference: unexpected argument '" + arg + "' (--repeats R, --batches 1,16, --groups 4,16,64, --layers)");
+    else if (arg == "--onnx" && hasValue) o.onnxDir = argv[++i];
+    else throw Error("bench/integer_inference: unexpected argument '" + arg + "' (--repeats R, --batches 1,16, --groups 4,16,64, --layers, --onnx DIR)");
   }
   return o;
 }
@@ -80,6 +85,10 @@ void report(const std::string& engine, int64_t batch, double seconds) {
 }
 
 std::unique_ptr<Module> resnet50() { return createModel("resnet50", {3, 1000, 224, 0}); }
+
+void exportIfAsked(const Options& o, const Module& model, const std::string& engine, TernaryExport form) {
+  if (!o.onnxDir.empty()) writeOnnx(exportOnnx(model, Shape{3, 224, 224}, form), o.onnxDir + "/resnet50_" + engine + ".onnx");
+}
 
 // Each step's median time at `batch`, as GOP/s where the step computes (2 operations per MAC).
 void printLayers(infer::IntegerModel& engine, const Tensor& images, int repeats) {
@@ -138,6 +147,7 @@ int main(int argc, char** argv) {
       fp32->eval();
       NoGradGuard noGrad;
       for (int64_t b : o.batches) report("fp32", b, medianSeconds(o.repeats, [&] { (*fp32)(Variable(images[b])); }));
+      exportIfAsked(o, *fp32, "fp32", TernaryExport::kExact);
     }
     for (const std::string& n : o.groups) {
       auto model = resnet50();
@@ -145,6 +155,7 @@ int main(int argc, char** argv) {
       q.fgq.groups = GroupSpec::parse(n);
       convertFgq(*model, q, {randomImages(8, 1), randomImages(8, 2)});
       model->eval();
+      exportIfAsked(o, *model, "folded-N" + n, TernaryExport::kFolded);
       for (const auto& [label, engine] : {std::pair{"exact", infer::TernaryEngine::kExact}, std::pair{"folded", infer::TernaryEngine::kFolded}}) {
         infer::IntegerModel integer(*model, {3, 224, 224}, {engine, false});
         for (int64_t b : o.batches) report(std::string(label) + "-N" + n, b, medianSeconds(o.repeats, [&] { integer.forward(images[b]); }));

@@ -6,10 +6,9 @@
 #include <fstream>
 #include <map>
 #include <iostream>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include "core/Error.h"
+#include "data/ImageDecoding.h"
 
 namespace fgq {
 namespace fs = std::filesystem;
@@ -111,12 +110,11 @@ Tensor loadImage(const std::string& path, int64_t channels, int64_t maxPixels, c
                 std::to_string(maxPixels) + " (data.max_image_pixels)");
   cv::Mat image;
   try {
-    image = cv::imread(path, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+    image = decodeImage(path, channels, transforms.preprocessing);
   } catch (const cv::Exception&) {
     return Tensor();  // a header OpenCV's decoder reads otherwise than ours (a PNM's numbers), over its own size limit
   }
   if (image.empty()) return Tensor();
-  if (channels == 3) cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
   return applyTransforms(image, transforms, random);
 }
 

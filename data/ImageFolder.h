@@ -1,8 +1,8 @@
 #pragma once
 // Images in class subfolders (root/CLASS/*.jpg, classes sorted by name, as torchvision's ImageFolder,
 // or looked up in a synset list), or directly in root: labelled by a ground-truth file, or unlabeled
-// (labels -1) for calibration sets. Decoded with OpenCV to RGB (or
-// gray when `channels` is 1). A file that cannot be decoded is an error naming it, or, with
+// (labels -1) for calibration sets. Decoded to RGB (or gray when `channels` is 1) as the transforms'
+// preprocessing says (data/ImageDecoding.h). A file that cannot be decoded is an error naming it, or, with
 // skipBadImages, a warning and the next readable image in its place.
 #include <atomic>
 #include <map>

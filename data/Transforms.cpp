@@ -4,27 +4,39 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/Error.h"
+#include "data/PillowResample.h"
 
 namespace fgq {
 namespace {
 
-cv::Mat resizeShorterSide(const cv::Mat& image, int64_t size) {
-  const double scale = static_cast<double>(size) / std::min(image.rows, image.cols);
+cv::Mat resize(const cv::Mat& image, int width, int height, Preprocessing preprocessing) {
+  if (preprocessing == Preprocessing::torchvision) return pillowResizeBilinear(image, width, height);
   cv::Mat out;
-  cv::resize(image, out, cv::Size(static_cast<int>(std::lround(image.cols * scale)), static_cast<int>(std::lround(image.rows * scale))),
-             0, 0, cv::INTER_LINEAR);
+  cv::resize(image, out, cv::Size(width, height), 0, 0, cv::INTER_LINEAR);
   return out;
 }
+
+// torchvision's Resize(int): the shorter side becomes `size`, the longer int(size * long / short).
+cv::Mat resizeShorterSide(const cv::Mat& image, int64_t size, Preprocessing preprocessing) {
+  const bool wide = image.cols >= image.rows;
+  const int64_t shorter = wide ? image.rows : image.cols, longer = wide ? image.cols : image.rows;
+  const int scaled = static_cast<int>(static_cast<double>(size * longer) / static_cast<double>(shorter));
+  const int side = static_cast<int>(size);
+  if ((wide ? scaled : side) == image.cols && (wide ? side : scaled) == image.rows) return image;
+  return wide ? resize(image, scaled, side, preprocessing) : resize(image, side, scaled, preprocessing);
+}
+
+// torchvision's offset: int(round((image - crop) / 2.0)), Python rounding half to even.
+int centerOffset(int image, int64_t crop) { return static_cast<int>(std::nearbyint((image - crop) / 2.0)); }
 
 cv::Mat centerCrop(const cv::Mat& image, int64_t size) {
   FGQ_CHECK(image.rows >= size && image.cols >= size,
             "center crop of " << size << " from a " << image.cols << "x" << image.rows << " image");
-  const int top = static_cast<int>((image.rows - size) / 2), left = static_cast<int>((image.cols - size) / 2);
-  return image(cv::Rect(left, top, static_cast<int>(size), static_cast<int>(size)));
+  return image(cv::Rect(centerOffset(image.cols, size), centerOffset(image.rows, size), static_cast<int>(size), static_cast<int>(size)));
 }
 
 // torchvision's RandomResizedCrop: ten tries at a random area and aspect ratio, else a center crop.
-cv::Mat randomResizedCrop(const cv::Mat& image, const RandomResizedCrop& o, Random& random) {
+cv::Mat randomResizedCrop(const cv::Mat& image, const RandomResizedCrop& o, Preprocessing preprocessing, Random& random) {
   const double area = static_cast<double>(image.rows) * image.cols;
   cv::Rect box(0, 0, image.cols, image.rows);
   bool found = false;
@@ -42,9 +54,7 @@ cv::Mat randomResizedCrop(const cv::Mat& image, const RandomResizedCrop& o, Rand
     const int side = std::min(image.rows, image.cols);
     box = cv::Rect((image.cols - side) / 2, (image.rows - side) / 2, side, side);
   }
-  cv::Mat out;
-  cv::resize(image(box), out, cv::Size(static_cast<int>(o.size), static_cast<int>(o.size)), 0, 0, cv::INTER_LINEAR);
-  return out;
+  return resize(image(box), static_cast<int>(o.size), static_cast<int>(o.size), preprocessing);
 }
 
 cv::Mat randomCrop(const cv::Mat& image, const RandomCrop& o, Random& random) {
@@ -62,13 +72,18 @@ cv::Mat randomCrop(const cv::Mat& image, const RandomCrop& o, Random& random) {
 
 }  // namespace
 
-Tensor applyTransforms(const cv::Mat& input, const TransformOptions& o, Random& random) {
+cv::Mat resizeAndCrop(const cv::Mat& input, const TransformOptions& o, Random& random) {
   FGQ_CHECK(input.depth() == CV_8U && !input.empty(), "transforms take a non-empty 8-bit image");
   cv::Mat image = input;
-  if (o.resize) image = resizeShorterSide(image, *o.resize);
+  if (o.resize) image = resizeShorterSide(image, *o.resize, o.preprocessing);
   if (o.centerCrop) image = centerCrop(image, *o.centerCrop);
-  if (o.randomResizedCrop) image = randomResizedCrop(image, *o.randomResizedCrop, random);
+  if (o.randomResizedCrop) image = randomResizedCrop(image, *o.randomResizedCrop, o.preprocessing, random);
   if (o.randomCrop) image = randomCrop(image, *o.randomCrop, random);
+  return image;
+}
+
+Tensor applyTransforms(const cv::Mat& input, const TransformOptions& o, Random& random) {
+  cv::Mat image = resizeAndCrop(input, o, random);
   if (o.horizontalFlip && random.uniform() < 0.5) {
     cv::Mat flipped;
     cv::flip(image, flipped, 1);

@@ -22,7 +22,7 @@ declare -A readers=(
   [safetensors]="core/Safetensors.cpp core/Json.cpp"
   [config]="train/ConfigReader.cpp train/ExperimentConfig.cpp core/Json.cpp"
   [model_file]="train/ModelFile.cpp quant/QuantizedModelFile.cpp quant/VbdExport.cpp core/Safetensors.cpp"
-  [image]="data/ImageHeader.cpp data/ImageFolder.cpp"
+  [image]="data/ImageHeader.cpp data/ImageFolder.cpp data/ImageDecoding.cpp data/JpegDecoder.cpp"
   [idx]="data/FashionMnist.cpp"
   [onnx]="interop/OnnxModel.cpp"
 )

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libdnnl-dev ocl-icd-opencl-dev libopencv-dev nlohmann-json3-dev
-          libstb-dev libtiff-dev libwebp-dev doctest-dev zlib1g-dev dataset-fashion-mnist
+          libjpeg62-turbo-dev libstb-dev libtiff-dev libwebp-dev doctest-dev zlib1g-dev dataset-fashion-mnist
           libonnx-dev libprotobuf-dev protobuf-compiler "$@")
 missing=()
 for p in "${packages[@]}"; do

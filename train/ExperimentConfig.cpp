@@ -297,6 +297,11 @@ DataConfig parseData(const ConfigNode& data) {
     if (s <= 0) normalize.fail("std", "values must be positive");
   d.trainTransforms = parseTransforms(data.child("train_transforms"), mean, std);
   d.evalTransforms = parseTransforms(data.child("eval_transforms"), mean, std);
+  const std::string preprocessing = data.get<std::string>("preprocessing", "torchvision");
+  if (preprocessing != "torchvision" && preprocessing != "opencv")
+    data.fail("preprocessing", "expected \"torchvision\" or \"opencv\", found \"" + preprocessing + "\"");
+  d.trainTransforms.preprocessing = d.evalTransforms.preprocessing =
+      preprocessing == "opencv" ? Preprocessing::opencv : Preprocessing::torchvision;
   return d;
 }
 

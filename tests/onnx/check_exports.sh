@@ -7,15 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 images=${1:-2000}
-# Debian's nodejs and npm, unless a Node.js with npm is already there (NodeSource's nodejs carries npm).
-command -v node >/dev/null && command -v npm >/dev/null || scripts/setup.sh nodejs npm
-runtime=build/onnxruntime-node
-if [ ! -d "$runtime/node_modules/onnxruntime-node" ]; then
-  mkdir -p "$runtime"
-  # Its install script downloads GPU binaries from a host CI cannot reach; the CPU ones are in the package.
-  (cd "$runtime" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error onnxruntime-node@1.30.0)
-fi
-export NODE_PATH=$PWD/$runtime/node_modules
+source scripts/onnxruntime.sh
 work=build/onnx_exports
 mkdir -p "$work"
 models=tests/models
