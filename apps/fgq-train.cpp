@@ -1,8 +1,11 @@
 // fgq-train CONFIG [--set key.path=value ...] [--resume] [--overwrite] [--interrupt-after N]
 // Trains (and, with a quantization block, compresses) the model a JSON experiment config describes.
+// Under mpirun -np K: data-parallel over K processes (docs/distributed.md); rank 0 alone prints.
 #include <csignal>
+#include <cstdio>
 #include <iostream>
 
+#include "core/Communicator.h"
 #include "apps/CommandLine.h"
 #include "train/Trainer.h"
 
@@ -24,7 +27,10 @@ void onInterrupt(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const fgq::Communicator* world = nullptr;
   try {
+    world = &fgq::Communicator::world();
+    if (!world->isMain()) std::cerr.rdbuf(nullptr);  // progress and logs come from rank 0
     const fgq::CommandLine line = fgq::parseCommandLine(argc, argv, {"--set", "--interrupt-after"}, {"--resume", "--overwrite"}, kUsage);
     if (line.has("--help")) {
       std::cout << kUsage;
@@ -39,7 +45,12 @@ int main(int argc, char** argv) {
     const nlohmann::json summary = fgq::runExperiment(experiment, options);
     return summary.value("interrupted", false) ? 130 : 0;
   } catch (const std::exception& e) {
-    std::cerr << "fgq-train: " << e.what() << "\n";
+    // stdio: std::cerr is silent on ranks other than 0, whose errors must still be seen.
+    if (world && world->distributed()) {
+      std::fprintf(stderr, "fgq-train: rank %d: %s\n", world->rank(), e.what());
+      world->abort(1);  // the other ranks would wait in their next collective
+    }
+    std::fprintf(stderr, "fgq-train: %s\n", e.what());
     return 1;
   }
 }

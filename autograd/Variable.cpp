@@ -40,12 +40,12 @@ void Variable::addGrad(const Tensor& gradient) {
   data_->grad = data_->grad.defined() ? add(data_->grad, gradient) : gradient;
 }
 
-void Variable::backward() {
+void Variable::backward(const BackwardHook& afterNode) {
   FGQ_CHECK(tensor().numel() == 1, "backward() without a gradient needs a scalar, found shape " << shape().str());
-  backward(Tensor::full(shape(), 1.0, dtype()));
+  backward(Tensor::full(shape(), 1.0, dtype()), afterNode);
 }
 
-void Variable::backward(const Tensor& gradOutput) {
+void Variable::backward(const Tensor& gradOutput, const BackwardHook& afterNode) {
   FGQ_CHECK(requiresGrad(), "backward() on a variable that does not require a gradient");
   // Iterative depth-first post-order: children before parents, so the reverse visits each node after
   // every consumer of its output has contributed.
@@ -75,6 +75,7 @@ void Variable::backward(const Tensor& gradOutput) {
     var.node_->inputs.clear();
     var.node_->gradFn = nullptr;
     var.data_->grad = Tensor();
+    if (afterNode) afterNode();
   }
 }
 

@@ -37,9 +37,12 @@ class Variable {
   void addGrad(const Tensor& gradient);
   void zeroGrad() { data_->grad = Tensor(); }
 
-  // Seeds d(this)/d(this) = gradOutput (ones for a scalar) and propagates to every leaf.
-  void backward(const Tensor& gradOutput);
-  void backward();
+  // Seeds d(this)/d(this) = gradOutput (ones for a scalar) and propagates to every leaf, calling
+  // afterNode (when given) after each node has passed its gradient on: where data-parallel training
+  // starts sending the gradients that are complete.
+  using BackwardHook = std::function<void()>;
+  void backward(const Tensor& gradOutput, const BackwardHook& afterNode = {});
+  void backward(const BackwardHook& afterNode = {});
 
   Variable detach() const { return Variable(data_->value, false); }
   bool sameAs(const Variable& other) const { return data_ == other.data_; }

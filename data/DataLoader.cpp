@@ -18,6 +18,8 @@ uint64_t mix(uint64_t a, uint64_t b) {
 DataLoader::DataLoader(const Dataset& dataset, LoaderOptions options) : dataset_(dataset), options_(options) {
   FGQ_CHECK(options.batchSize > 0, "batch size must be positive, found " << options.batchSize);
   FGQ_CHECK(options.prefetch > 0, "prefetch must be positive, found " << options.prefetch);
+  FGQ_CHECK(options.shards > 0 && options.shard >= 0 && options.shard < options.shards,
+            "shard " << options.shard << " of " << options.shards);
   FGQ_CHECK(!options.dropLast || examples() >= options.batchSize,
             dataset.describe() << " has " << examples() << " examples, fewer than one batch of " << options.batchSize);
 }
@@ -67,8 +69,11 @@ void DataLoader::startEpoch(int64_t epoch, int64_t firstStep) {
 void DataLoader::produce(std::vector<int64_t> order, int64_t epoch, int64_t firstStep) {
   try {
     for (int64_t step = firstStep; step < stepsPerEpoch(); ++step) {
-      const int64_t begin = step * options_.batchSize;
-      const int64_t end = std::min<int64_t>(begin + options_.batchSize, static_cast<int64_t>(order.size()));
+      const int64_t first = step * options_.batchSize;
+      const int64_t length = std::min<int64_t>(options_.batchSize, static_cast<int64_t>(order.size()) - first);
+      const int64_t begin = first + length * options_.shard / options_.shards;
+      const int64_t end = first + length * (options_.shard + 1) / options_.shards;
+      if (begin == end) continue;
       Batch batch = assemble(std::vector<int64_t>(order.begin() + begin, order.begin() + end), epoch);
       std::unique_lock lock(mutex_);
       changed_.wait(lock, [&] { return stopping_ || static_cast<int64_t>(ready_.size()) < options_.prefetch; });

@@ -31,6 +31,10 @@ struct LoaderOptions {
   uint64_t seed = 0;
   int64_t prefetch = 2;   // batches assembled ahead
   int64_t limit = -1;     // use only the first `limit` examples (-1: all)
+  // Data parallelism: batchSize is the global batch, of which this loader yields the contiguous slice
+  // `shard` of `shards` (as even as can be; a slice with no example is not yielded). The loaders of
+  // every shard together yield each global batch once, in the order one loader would.
+  int shard = 0, shards = 1;
 };
 
 class DataLoader {
@@ -41,7 +45,8 @@ class DataLoader {
   DataLoader& operator=(const DataLoader&) = delete;
 
   int64_t stepsPerEpoch() const;
-  int64_t examples() const;  // examples an epoch uses
+  int64_t examples() const;  // examples an epoch uses (by every shard together)
+  bool sharded() const { return options_.shards > 1; }
   // Begins producing the batches of `epoch` from step `firstStep` on.
   void startEpoch(int64_t epoch, int64_t firstStep = 0);
   // The next batch of the epoch, or nothing at its end. Rethrows a failure of the producer (a corrupt

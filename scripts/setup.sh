@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libdnnl-dev ocl-icd-opencl-dev libopencv-dev nlohmann-json3-dev
           libjpeg62-turbo-dev libstb-dev libtiff-dev libwebp-dev doctest-dev zlib1g-dev dataset-fashion-mnist
-          libonnx-dev libprotobuf-dev protobuf-compiler "$@")
+          libonnx-dev libprotobuf-dev protobuf-compiler libopenmpi-dev openmpi-bin "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <vector>
 
+#include "core/Communicator.h"
 #include "layers/ops/Ops.h"
 
 namespace fgq {
@@ -70,11 +72,26 @@ EvalResult evaluate(Module& model, DataLoader& loader, Module* teacher) {
     }
   }
   model.train(wasTraining);
+  const int64_t localExamples = r.examples;
+  if (loader.sharded()) {
+    std::vector<double> sums{static_cast<double>(r.examples), static_cast<double>(top1), static_cast<double>(top5), lossSum,
+                             static_cast<double>(agreeing), logitDistance, static_cast<double>(logitCount)};
+    Communicator::world().allreduceSum(sums);
+    r.examples = static_cast<int64_t>(sums[0]);
+    top1 = static_cast<int64_t>(sums[1]);
+    top5 = static_cast<int64_t>(sums[2]);
+    lossSum = sums[3];
+    agreeing = static_cast<int64_t>(sums[4]);
+    logitDistance = sums[5];
+    logitCount = static_cast<int64_t>(sums[6]);
+  }
   FGQ_CHECK(r.examples > 0, "evaluation saw no examples");
   r.top1 = 100.0 * static_cast<double>(top1) / static_cast<double>(r.examples);
   r.top5 = 100.0 * static_cast<double>(top5) / static_cast<double>(r.examples);
   r.loss = lossSum / static_cast<double>(r.examples);
-  r.imagesPerSecond = timedImages > 0 ? static_cast<double>(timedImages) / timedSeconds : static_cast<double>(r.examples) / firstSeconds;
+  r.imagesPerSecond = timedImages > 0     ? static_cast<double>(timedImages) / timedSeconds
+                      : localExamples > 0 ? static_cast<double>(localExamples) / firstSeconds
+                                          : 0.0;
   if (teacher) {
     r.agreement = 100.0 * static_cast<double>(agreeing) / static_cast<double>(r.examples);
     r.logitL1 = logitDistance / static_cast<double>(logitCount);

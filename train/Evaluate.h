@@ -17,6 +17,8 @@ struct EvalResult {
   double imagesPerSecond = 0;
 };
 
+// With a sharded loader (data parallelism) every rank evaluates its shard and the counts are summed
+// over the ranks: each gets the whole set's result (images/s stays its own).
 EvalResult evaluate(Module& model, DataLoader& loader, Module* teacher = nullptr);
 
 // Counts of correct predictions in one batch: logits [N, K], labels [N].

@@ -344,6 +344,11 @@ Experiment parseExperiment(const ConfigNode& root) {
     e.finetune = parseFinetune(root.child("finetune"), e);
   }
 
+  const ConfigNode distributed = root.child("distributed");
+  e.distributed.syncBatchNorm = distributed.get<bool>("sync_batch_norm", true);
+  const double bucketMb = distributed.get<double>("bucket_mb", 4.0);
+  if (!(bucketMb > 0)) distributed.fail("bucket_mb", "must be positive");
+  e.distributed.bucketBytes = static_cast<int64_t>(bucketMb * (1 << 20));
   e.outputDir = root.child("output").get<std::string>("dir", "runs/" + e.name);
   root.finish();
   e.resolved = root.resolved();

@@ -125,6 +125,12 @@ struct VbdConfig {
   SynthesisOptions synthesis{128};  // inputs synthesized from the FP32 model beside the views (docs/calibration.md, "VBD"; its seed is `seed`)
 };
 
+// Data-parallel training under mpirun (docs/distributed.md); without it nothing here is used.
+struct DistributedConfig {
+  bool syncBatchNorm = true;        // batch statistics over every rank's batch
+  int64_t bucketBytes = 4 << 20;    // gradients are summed in buckets of about this size
+};
+
 struct Experiment {
   std::string name;
   ModelConfig model;
@@ -135,6 +141,7 @@ struct Experiment {
   std::optional<QuantizationConfig> quantization;
   std::optional<FinetuneConfig> finetune;
   std::optional<VbdConfig> vbd;
+  DistributedConfig distributed;
   std::string outputDir;
   nlohmann::json resolved;  // the whole config with defaults filled in
 };

@@ -1,7 +1,10 @@
 #include "train/Progress.h"
 
-#include <cstdio>
 #include <unistd.h>
+
+#include <cstdio>
+
+#include "core/Communicator.h"
 
 namespace fgq {
 
@@ -19,7 +22,7 @@ std::string formatDuration(double seconds) {
 
 Progress::Progress(int64_t epoch, int64_t epochs, int64_t steps, int64_t batchSize, std::string metric)
     : epoch_(epoch), epochs_(epochs), steps_(steps), batchSize_(batchSize), metric_(std::move(metric)), terminal_(isatty(fileno(stderr))),
-      start_(std::chrono::steady_clock::now()) {}
+      shown_(Communicator::world().isMain()), start_(std::chrono::steady_clock::now()) {}
 
 std::string Progress::line(int64_t step, double loss, double metric) const {
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -38,6 +41,7 @@ std::string Progress::line(int64_t step, double loss, double metric) const {
 }
 
 void Progress::update(int64_t step, double loss, double metric) {
+  if (!shown_) return;
   if (firstStep_ < 0) firstStep_ = step;
   const auto now = std::chrono::steady_clock::now();
   if (terminal_) {
@@ -54,7 +58,7 @@ void Progress::update(int64_t step, double loss, double metric) {
 }
 
 void Progress::finish() {
-  if (terminal_) std::fprintf(stderr, "\n");
+  if (terminal_ && shown_) std::fprintf(stderr, "\n");
 }
 
 }  // namespace fgq

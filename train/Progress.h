@@ -1,7 +1,7 @@
 #pragma once
 // The progress line of a training epoch: epoch, step, loss, images/s and ETA. On a terminal it
 // redraws one line in place (at most five times a second); in a log it prints a line every tenth of
-// the epoch.
+// the epoch. Under mpirun, rank 0 alone shows it.
 #include <chrono>
 #include <string>
 
@@ -21,6 +21,7 @@ class Progress {
   int64_t epoch_, epochs_, steps_, batchSize_, firstStep_ = -1;
   std::string metric_;
   bool terminal_;
+  bool shown_;  // on rank 0 only, under mpirun
   std::chrono::steady_clock::time_point start_, lastDraw_;
   int64_t lastTenth_ = -1;
 };

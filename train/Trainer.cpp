@@ -3,6 +3,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "core/Communicator.h"
 #include "quant/QuantizedModelFile.h"
 #include "train/BatchNormReestimation.h"
 #include "train/Checkpoint.h"
@@ -117,16 +118,31 @@ void saveCompressed(const Experiment& e, const Module& model, const Conversion& 
             << cost["model_bytes"].get<int64_t>() << " bytes (FP32 " << cost["fp32_bytes"].get<int64_t>() << ")\n";
 }
 
+// Rank 0 prepares the output directory; the others learn from it whether the run resumes (a failure
+// there stops every rank: fgq-train aborts the job).
+bool prepareOnMainRank(const Experiment& e, const RunOptions& options) {
+  const Communicator& world = Communicator::world();
+  std::byte resume{0};
+  if (world.isMain()) resume = std::byte{prepareRunDirectory(e, options.resume, options.overwrite)};
+  world.broadcast(std::span<std::byte>(&resume, 1));
+  return resume != std::byte{0};
+}
+
 }  // namespace
 
 nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
   const auto sessionStart = Clock::now();
+  const Communicator& world = Communicator::world();
+  if (world.distributed() && e.vbd) throw Error(e.name + ": VBD does not run under mpirun yet; run it as one process");
   RunOptions run = options;
-  run.resume = prepareRunDirectory(e, options.resume, options.overwrite);
+  run.resume = prepareOnMainRank(e, options);
   if (e.vbd) return runVbd(e);
   TrainingPlan plan = planTraining(e);
   auto evalSet = makeDataset(e, false, e.data.evalTransforms);
-  DataLoader evalLoader(*evalSet, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval});
+  LoaderOptions evalOptions{e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval};
+  evalOptions.shard = world.rank();
+  evalOptions.shards = world.size();
+  DataLoader evalLoader(*evalSet, evalOptions);
   Models m = loadModels(e);
   const Conversion conversion = convertPhase(e, *m.model, m.teacher.get(), run.resume);
   TrainingLoop loop(e.outputDir, plan, *m.model, m.teacher.get(), evalLoader, run, initialProgress(conversion), sessionStart);
@@ -140,6 +156,13 @@ nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
   Random random(0);
   const nlohmann::json measures = measureModel(*m.model, m.teacher.get(), evalLoader, evalSet->get(0, random).image.shape());
   nlohmann::json summary = summaryOf(e, plan, loop, measures, secondsSince(evalStart));
+  if (world.distributed()) {
+    summary["processes"] = world.size();
+    if (const GradientAverager* g = loop.gradientAverager())
+      summary["allreduce"] = {{"seconds", g->sumSeconds()}, {"exposed_seconds", g->exposedSeconds()},
+                              {"hidden_share", g->sumSeconds() > 0 ? 1.0 - g->exposedSeconds() / g->sumSeconds() : 0.0}};
+  }
+  if (!world.isMain()) return summary;
   if (m.teacher) {
     for (const char* key : {"calibration_images", "calibration_views", "calibration_mode", "bn_distillation"}) summary[key] = loop.progress().value(key, nlohmann::json());
     saveCompressed(e, *m.model, conversion, measures, summary);

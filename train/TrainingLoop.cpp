@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <iostream>
+#include <optional>
 
 #include "autograd/Functions.h"
 #include "core/KillPoint.h"
@@ -10,6 +11,7 @@
 #include "train/Distillation.h"
 #include "train/Evaluate.h"
 #include "train/Progress.h"
+#include "train/ReplicaState.h"
 #include "train/RunDirectory.h"
 
 namespace fgq {
@@ -29,7 +31,7 @@ void requestStop() { gStopRequested = true; }
 
 TrainingLoop::TrainingLoop(const std::string& dir, TrainingPlan& plan, Module& model, Module* teacher, DataLoader& evalLoader,
                            const RunOptions& options, nlohmann::json progress, Clock::time_point sessionStart)
-    : dir_(dir), plan_(plan), model_(model), teacher_(teacher), evalLoader_(evalLoader), options_(options),
+    : dir_(dir), plan_(plan), model_(model), teacher_(teacher), evalLoader_(evalLoader), options_(options), world_(Communicator::world()),
       optimizer_(makeOptimizer(plan.optimizer, model.parameters())),
       schedule_(makeSchedule(plan.schedule, plan.optimizer.lr, plan.stepsPerEpoch(), plan.totalSteps)),
       progress_(std::move(progress)), sessionStart_(sessionStart) {
@@ -37,9 +39,16 @@ TrainingLoop::TrainingLoop(const std::string& dir, TrainingPlan& plan, Module& m
   gStopRequested = false;
   if (options.resume) {
     progress_ = loadCheckpoint(dir_ + "/checkpoint.safetensors", model_, *optimizer_);
-    truncateMetrics(dir_ + "/metrics.jsonl", progress_["epoch"].get<int64_t>());
+    if (world_.isMain()) truncateMetrics(dir_ + "/metrics.jsonl", progress_["epoch"].get<int64_t>());
     std::cerr << "resuming " << dir_ << " at epoch " << progress_["epoch"].get<int64_t>() + 1 << ", step "
               << progress_["step"].get<int64_t>() << "\n";
+  }
+  if (world_.distributed()) {
+    broadcastState(world_, model_);
+    averager_ = std::make_unique<GradientAverager>(model_.namedParameters(), world_, plan_.distributed.bucketBytes);
+    // The checkpoint's sums are over every rank: rank 0 carries them on, the others start from zero.
+    if (!world_.isMain())
+      for (const char* key : {"loss_sum", "correct", "seen"}) progress_[key] = 0;
   }
   elapsedBefore_ = progress_["elapsed_seconds"];
 }
@@ -69,7 +78,7 @@ bool TrainingLoop::runEpoch(int64_t epoch) {
     ++tally.step;
     if (options_.interruptAfter >= 0 && globalStep + 1 >= options_.interruptAfter) {
       stopped = true;  // as a kill: no checkpoint beyond the periodic ones
-    } else if (gStopRequested) {
+    } else if (world_.distributed() ? anyRank(world_, gStopRequested) : gStopRequested.load()) {
       saveProgress(epoch, tally);
       stopped = true;
     } else if ((globalStep + 1) % plan_.checkpointEverySteps == 0 && tally.step < epochSteps) {
@@ -88,6 +97,8 @@ void TrainingLoop::trainStep(int64_t globalStep, Tally& tally) {
   optimizer_->setLearningRate(schedule_.at(globalStep));
   model_.reseed(stepSeed(plan_.seed, globalStep));
   optimizer_->zeroGrad();
+  std::optional<SynchronizedBatchNorm> synchronized;
+  if (world_.distributed() && plan_.distributed.syncBatchNorm) synchronized.emplace(world_);
   Variable loss;
   if (plan_.distill) {
     const DistillationForward d = distillationForward(model_, *teacher_, batch->images);
@@ -99,7 +110,12 @@ void TrainingLoop::trainStep(int64_t globalStep, Tally& tally) {
     loss = crossEntropy(logits, batch->labels, plan_.labelSmoothing);
     tally.correct += countCorrect(logits.tensor(), batch->labels).top1;
   }
-  loss.backward();
+  if (averager_) {
+    loss.backward([this] { averager_->poll(); });
+    averager_->finish();
+  } else {
+    loss.backward();
+  }
   killPoint("step");
   optimizer_->step();
   const int64_t n = batch->images.dim(0);
@@ -111,7 +127,14 @@ void TrainingLoop::trainStep(int64_t globalStep, Tally& tally) {
   tally.seen += n;
 }
 
-void TrainingLoop::finishEpoch(int64_t epoch, const Tally& tally) {
+TrainingLoop::Tally TrainingLoop::overRanks(const Tally& local) const {
+  std::vector<double> sums{local.lossSum, static_cast<double>(local.correct), static_cast<double>(local.seen)};
+  world_.allreduceSum(sums);
+  return {local.step, static_cast<int64_t>(sums[1]), static_cast<int64_t>(sums[2]), sums[0]};
+}
+
+void TrainingLoop::finishEpoch(int64_t epoch, const Tally& local) {
+  const Tally tally = overRanks(local);
   const double seen = static_cast<double>(tally.seen);
   nlohmann::json metrics = {{"epoch", epoch + 1},
                             {"train_loss", tally.lossSum / seen},
@@ -126,21 +149,22 @@ void TrainingLoop::finishEpoch(int64_t epoch, const Tally& tally) {
     if (r.top1 > progress_["best_top1"].get<double>()) {
       progress_["best_top1"] = r.top1;
       progress_["best_epoch"] = epoch + 1;
-      saveModel(dir_ + "/best.safetensors", model_);
+      if (world_.isMain()) saveModel(dir_ + "/best.safetensors", model_);
     }
   }
-  appendJsonLine(dir_ + "/metrics.jsonl", metrics);
+  if (world_.isMain()) appendJsonLine(dir_ + "/metrics.jsonl", metrics);
   saveProgress(epoch + 1, Tally{});
 }
 
-void TrainingLoop::saveProgress(int64_t epoch, const Tally& tally) {
+void TrainingLoop::saveProgress(int64_t epoch, const Tally& local) {
+  const Tally tally = overRanks(local);
   progress_["epoch"] = epoch;
   progress_["step"] = tally.step;
   progress_["loss_sum"] = tally.lossSum;
   progress_["correct"] = tally.correct;
   progress_["seen"] = tally.seen;
   progress_["elapsed_seconds"] = elapsedSeconds();
-  saveCheckpoint(dir_ + "/checkpoint.safetensors", model_, *optimizer_, progress_);
+  if (world_.isMain()) saveCheckpoint(dir_ + "/checkpoint.safetensors", model_, *optimizer_, progress_);
 }
 
 }  // namespace fgq

@@ -3,10 +3,13 @@
 // compressed model against its FP32 teacher), a progress line, evaluation each epoch when planned, and
 // checkpoints (every plan.checkpointEverySteps steps and each epoch) from which --resume reaches the
 // parameters an uninterrupted run would. Its progress (epoch, step, running sums, best Top-1, times)
-// is the JSON a checkpoint carries.
+// is the JSON a checkpoint carries. Under mpirun every rank runs the loop on its shard of each global
+// batch, with gradients averaged and batch norm synchronized across the ranks; the progress holds the
+// sums over the ranks, and rank 0 alone writes checkpoints, metrics and models.
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "train/GradientAverager.h"
 #include "train/LrSchedule.h"
 #include "train/TrainingPlan.h"
 
@@ -34,7 +37,11 @@ class TrainingLoop {
   const nlohmann::json& progress() const { return progress_; }
   double elapsedSeconds() const;  // over every session of the run
   double trainSeconds() const { return progress_["train_seconds"]; }
-  double steadyImagesPerSecond() const { return steadySeconds_ > 0 ? static_cast<double>(steadyImages_) / steadySeconds_ : 0.0; }
+  // Over every rank (each steps at the pace of the slowest).
+  double steadyImagesPerSecond() const {
+    return steadySeconds_ > 0 ? static_cast<double>(steadyImages_ * world_.size()) / steadySeconds_ : 0.0;
+  }
+  const GradientAverager* gradientAverager() const { return averager_.get(); }
 
  private:
   struct Tally {
@@ -45,6 +52,7 @@ class TrainingLoop {
   void trainStep(int64_t globalStep, Tally& tally);
   void finishEpoch(int64_t epoch, const Tally& tally);
   void saveProgress(int64_t epoch, const Tally& tally);
+  Tally overRanks(const Tally& local) const;  // the sums over every rank's shard
 
   std::string dir_;
   TrainingPlan& plan_;
@@ -52,6 +60,8 @@ class TrainingLoop {
   Module* teacher_;
   DataLoader& evalLoader_;
   RunOptions options_;
+  const Communicator& world_;
+  std::unique_ptr<GradientAverager> averager_;  // under mpirun
   std::unique_ptr<Optimizer> optimizer_;
   LrSchedule schedule_;
   nlohmann::json progress_;

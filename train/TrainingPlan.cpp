@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/Communicator.h"
 #include "data/RepeatedDataset.h"
 #include "train/Adam.h"
 #include "train/Datasets.h"
@@ -53,8 +54,16 @@ TrainingPlan planTraining(const Experiment& e) {
     planFinetuning(e, plan);
   else if (e.train.epochs > 0)
     planPlainTraining(e, plan);
+  plan.distributed = e.distributed;
   if (plan.data) {
-    plan.loader = std::make_unique<DataLoader>(*plan.data, LoaderOptions{plan.batchSize, true, true, plan.seed, 2, e.finetune ? -1 : e.data.limitTrain});
+    const Communicator& world = Communicator::world();
+    if (plan.batchSize % world.size() != 0)
+      throw Error(e.name + ": the batch of " + std::to_string(plan.batchSize) + " (" + (e.finetune ? "finetune" : "train") +
+                  ".batch_size, the global batch) does not split evenly over " + std::to_string(world.size()) + " processes");
+    LoaderOptions options{plan.batchSize, true, true, plan.seed, 2, e.finetune ? -1 : e.data.limitTrain};
+    options.shard = world.rank();
+    options.shards = world.size();
+    plan.loader = std::make_unique<DataLoader>(*plan.data, options);
     if (!e.finetune) plan.totalSteps = e.train.epochs * plan.loader->stepsPerEpoch();
   }
   return plan;

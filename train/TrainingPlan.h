@@ -18,6 +18,7 @@ struct TrainingPlan {
   bool distill = false;            // L1 to the teacher's logits ...
   double crossEntropyWeight = 1;   // ... plus this times cross-entropy (labels read only when > 0)
   bool evalEachEpoch = true;
+  DistributedConfig distributed;   // under mpirun: the batch is global, each rank's loader a shard of it
   std::unique_ptr<Dataset> data;    // null: no training phase
   std::unique_ptr<DataLoader> loader;
   int64_t stepsPerEpoch() const { return loader ? loader->stepsPerEpoch() : 0; }

@@ -1,4 +1,7 @@
 // batchNorm2d on oneDNN batch-normalization primitives, in whatever layout the input arrives in.
+#include <cmath>
+#include <vector>
+
 #include "layers/onednn/TensorMemory.h"
 #include "layers/onednn/PrimitiveCache.h"
 #include "layers/ops/Ops.h"
@@ -9,6 +12,8 @@ namespace fgq {
 namespace {
 
 using namespace dnnl;
+
+thread_local const Communicator* tSynchronizedGroup = nullptr;
 
 struct BatchNormPrimitives {
   batch_normalization_forward::primitive_desc forwardPd;
@@ -55,6 +60,65 @@ void updateRunningStats(BatchNormState& state, const Tensor& mean, const Tensor&
   });
 }
 
+// Every rank's per-channel (count, mean, variance) combined in double (Chan et al.'s pairwise formula:
+// no cancellation where the mean is large against the spread); returns the total count.
+int64_t combineAcrossRanks(const Communicator& group, int64_t count, Tensor& mean, Tensor& variance) {
+  const int64_t channels = mean.numel(), width = 1 + 2 * channels;
+  std::vector<double> mine(static_cast<size_t>(width)), all(static_cast<size_t>(width * group.size()));
+  mine[0] = static_cast<double>(count);
+  for (int64_t c = 0; c < channels; ++c) {
+    mine[1 + c] = mean.data<float>()[c];
+    mine[1 + channels + c] = variance.data<float>()[c];
+  }
+  group.allgather(mine, all);
+  double total = 0;
+  for (int r = 0; r < group.size(); ++r) total += all[r * width];
+  for (int64_t c = 0; c < channels; ++c) {
+    double m = 0, squares = 0;
+    for (int r = 0; r < group.size(); ++r) m += all[r * width] * all[r * width + 1 + c];
+    m /= total;
+    for (int r = 0; r < group.size(); ++r) {
+      const double n = all[r * width], d = all[r * width + 1 + c] - m;
+      squares += n * (all[r * width + 1 + channels + c] + d * d);
+    }
+    mean.data<float>()[c] = static_cast<float>(m);
+    variance.data<float>()[c] = static_cast<float>(squares / total);
+  }
+  return static_cast<int64_t>(total);
+}
+
+// oneDNN's backward subtracts the local batch's means of dy and dy * xhat; the global batch's are due:
+// dx += gamma / sigma * ((local - global mean of dy) + xhat * (local - global mean of dy * xhat)).
+Tensor globalBatchGradient(const Communicator& group, const Tensor& diffSrc, const Tensor& src, const Tensor& gamma, const Tensor& mean,
+                           const Tensor& variance, const Tensor& diffShift, const Tensor& diffScale, int64_t localCount,
+                           int64_t totalCount, double eps) {
+  const int64_t channels = mean.numel();
+  std::vector<float> sums(static_cast<size_t>(2 * channels));
+  std::copy(diffShift.data<float>(), diffShift.data<float>() + channels, sums.begin());
+  std::copy(diffScale.data<float>(), diffScale.data<float>() + channels, sums.begin() + channels);
+  group.allreduceSum(sums);
+  std::vector<float> offset(static_cast<size_t>(channels)), slope(static_cast<size_t>(channels));
+  for (int64_t c = 0; c < channels; ++c) {
+    const double invStd = 1.0 / std::sqrt(static_cast<double>(variance.data<float>()[c]) + eps);
+    const double k = gamma.data<float>()[c] * invStd, local = static_cast<double>(localCount), total = static_cast<double>(totalCount);
+    const double a = k * (diffShift.data<float>()[c] / local - sums[c] / total);
+    const double b = k * (diffScale.data<float>()[c] / local - sums[channels + c] / total) * invStd;
+    offset[c] = static_cast<float>(a - b * mean.data<float>()[c]);
+    slope[c] = static_cast<float>(b);
+  }
+  Tensor dx = diffSrc.plain().clone();
+  const Tensor x = src.plain();
+  const int64_t plane = x.numel() / (x.dim(0) * channels);
+#pragma omp parallel for collapse(2)
+  for (int64_t n = 0; n < x.dim(0); ++n)
+    for (int64_t c = 0; c < channels; ++c) {
+      float* d = dx.data<float>() + (n * channels + c) * plane;
+      const float* v = x.data<float>() + (n * channels + c) * plane;
+      for (int64_t i = 0; i < plane; ++i) d[i] += offset[c] + slope[c] * v[i];
+    }
+  return dx;
+}
+
 Variable batchNormReference(const Variable& x, const Variable& gamma, const Variable& beta, BatchNormState& state,
                             bool training) {
   const double eps = state.eps;
@@ -80,26 +144,40 @@ Variable batchNorm2d(const Variable& x, const Variable& gamma, const Variable& b
   for (const Tensor* t : std::initializer_list<const Tensor*>{&gamma.tensor(), &beta.tensor(), &state.runningMean, &state.runningVar})
     FGQ_CHECK(t->shape() == channels, "batch_norm2d over " << xs.str() << " needs parameters and statistics of shape "
                                                            << channels.str() << ", found " << t->shape().str());
-  if (x.dtype() == DType::kF64) return batchNormReference(x, gamma, beta, state, training);
+  if (x.dtype() == DType::kF64) {
+    FGQ_CHECK(!tSynchronizedGroup || !tSynchronizedGroup->distributed(), "synchronized batch norm runs in f32 only");
+    return batchNormReference(x, gamma, beta, state, training);
+  }
 
   const bool withBackward = gradEnabled() && (x.requiresGrad() || gamma.requiresGrad() || beta.requiresGrad());
+  const Communicator* group = training && tSynchronizedGroup && tSynchronizedGroup->distributed() ? tSynchronizedGroup : nullptr;
   const Tensor src = x.tensor();
   const memory::desc data = onednn::descOf(src);
   const BatchNormPrimitives& b = batchNormPrimitives(data, state.eps, training, withBackward);
   Tensor dst = onednn::emptyForDesc(xs, data);
   Tensor mean = training ? Tensor::empty(channels) : state.runningMean.clone();
   Tensor variance = training ? Tensor::empty(channels) : state.runningVar.clone();
-  onednn::execute(b.forward, b.forwardPd.scratchpad_desc(),
-                  {{DNNL_ARG_SRC, onednn::memoryOf(src)},
-                   {DNNL_ARG_DST, onednn::memoryOf(dst)},
-                   {DNNL_ARG_SCALE, onednn::memoryOf(gamma.tensor())},
-                   {DNNL_ARG_SHIFT, onednn::memoryOf(beta.tensor())},
-                   {DNNL_ARG_MEAN, onednn::memoryOf(mean)},
-                   {DNNL_ARG_VARIANCE, onednn::memoryOf(variance)}});
-  if (training) updateRunningStats(state, mean, variance, x.tensor().numel() / xs[1]);
+  auto forward = [&](const BatchNormPrimitives& p) {
+    onednn::execute(p.forward, p.forwardPd.scratchpad_desc(),
+                    {{DNNL_ARG_SRC, onednn::memoryOf(src)},
+                     {DNNL_ARG_DST, onednn::memoryOf(dst)},
+                     {DNNL_ARG_SCALE, onednn::memoryOf(gamma.tensor())},
+                     {DNNL_ARG_SHIFT, onednn::memoryOf(beta.tensor())},
+                     {DNNL_ARG_MEAN, onednn::memoryOf(mean)},
+                     {DNNL_ARG_VARIANCE, onednn::memoryOf(variance)}});
+  };
+  forward(b);
+  const int64_t localCount = x.tensor().numel() / xs[1];
+  int64_t count = localCount;
+  if (group) {  // normalize again, with the statistics of every rank's batch
+    count = combineAcrossRanks(*group, localCount, mean, variance);
+    forward(batchNormPrimitives(data, state.eps, false, false));
+  }
+  if (training) updateRunningStats(state, mean, variance, count);
   if (!withBackward) return Variable(dst);
 
-  return Variable(dst, {x, gamma, beta}, [&b, src, mean, variance, data](std::vector<Variable>& in, const Tensor& gy) {
+  const double eps = state.eps;
+  return Variable(dst, {x, gamma, beta}, [&b, src, mean, variance, data, group, localCount, count, eps](std::vector<Variable>& in, const Tensor& gy) {
     const Tensor diffDst = onednn::toDesc(gy, data);
     Tensor diffSrc = onednn::emptyForDesc(in[0].shape(), data);
     Tensor diffScale = Tensor::empty(in[1].shape()), diffShift = Tensor::empty(in[2].shape());
@@ -113,10 +191,15 @@ Variable batchNorm2d(const Variable& x, const Variable& gamma, const Variable& b
                      {DNNL_ARG_DIFF_SRC, onednn::memoryOf(diffSrc)},
                      {DNNL_ARG_DIFF_SCALE, onednn::memoryOf(diffScale)},
                      {DNNL_ARG_DIFF_SHIFT, onednn::memoryOf(diffShift)}});
+    if (group)
+      diffSrc = globalBatchGradient(*group, diffSrc, src, in[1].tensor(), mean, variance, diffShift, diffScale, localCount, count, eps);
     in[0].addGrad(diffSrc);
     in[1].addGrad(diffScale);
     in[2].addGrad(diffShift);
   });
 }
+
+SynchronizedBatchNorm::SynchronizedBatchNorm(const Communicator& group) : previous_(tSynchronizedGroup) { tSynchronizedGroup = &group; }
+SynchronizedBatchNorm::~SynchronizedBatchNorm() { tSynchronizedGroup = previous_; }
 
 }  // namespace fgq

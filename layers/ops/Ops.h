@@ -4,6 +4,7 @@
 // references (for gradcheck in double precision). Shapes are PyTorch's: activations [N, C, H, W],
 // conv weights [K, C/groups, R, S], linear weights [K, C]. An undefined Variable means "no bias".
 #include "autograd/Variable.h"
+#include "core/Communicator.h"
 #include "layers/ops/Params.h"
 
 namespace fgq {
@@ -21,6 +22,21 @@ struct BatchNormState {
   double eps = 1e-5;
 };
 Variable batchNorm2d(const Variable& x, const Variable& gamma, const Variable& beta, BatchNormState state, bool training);
+
+// While alive, batch norm in training mode on this thread normalizes with the statistics of every rank's
+// batch together (synchronized batch norm: each rank's count, mean and variance gathered and combined),
+// updates the running statistics with them, and its backward sums the gradient's batch terms over the
+// ranks: the gradient of the global batch. Every rank runs the same graph.
+class SynchronizedBatchNorm {
+ public:
+  explicit SynchronizedBatchNorm(const Communicator& group);
+  ~SynchronizedBatchNorm();
+  SynchronizedBatchNorm(const SynchronizedBatchNorm&) = delete;
+  SynchronizedBatchNorm& operator=(const SynchronizedBatchNorm&) = delete;
+
+ private:
+  const Communicator* previous_;
+};
 
 Variable relu(const Variable& x);
 Variable maxPool2d(const Variable& x, const Pool2dParams& p);
