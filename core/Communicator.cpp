@@ -58,6 +58,11 @@ void Communicator::allreduceSum(std::span<double> values) const {
   check(MPI_Allreduce(MPI_IN_PLACE, values.data(), count(values.size()), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD), "allreduce");
 }
 
+void Communicator::allreduceMax(std::span<double> values) const {
+  if (!distributed()) return;
+  check(MPI_Allreduce(MPI_IN_PLACE, values.data(), count(values.size()), MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD), "allreduce");
+}
+
 void Communicator::allgather(std::span<const double> mine, std::span<double> all) const {
   FGQ_CHECK(all.size() == mine.size() * static_cast<size_t>(size_), "allgather of " << mine.size() << " values into " << all.size());
   if (!distributed()) {

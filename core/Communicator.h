@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace fgq {
 
@@ -18,9 +19,19 @@ class Communicator {
   bool isMain() const { return rank_ == 0; }
   bool distributed() const { return size_ > 1; }
 
+  // This rank's share of work listed alike on every rank: items rank, rank + size, rank + 2 size, ...
+  template <class T>
+  std::vector<T> shareOf(const std::vector<T>& items) const {
+    std::vector<T> mine;
+    for (size_t i = static_cast<size_t>(rank_); i < items.size(); i += static_cast<size_t>(size_)) mine.push_back(items[i]);
+    return mine;
+  }
+
   // In place: every rank ends with the elementwise sum over the ranks.
   void allreduceSum(std::span<float> values) const;
   void allreduceSum(std::span<double> values) const;
+  // In place: every rank ends with the elementwise maximum over the ranks.
+  void allreduceMax(std::span<double> values) const;
   // all[r * mine.size() + i] = rank r's mine[i], on every rank.
   void allgather(std::span<const double> mine, std::span<double> all) const;
   // Rank `root`'s bytes to every rank.

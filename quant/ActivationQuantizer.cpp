@@ -50,6 +50,17 @@ void ActivationQuantizer::observeHistogram() {
   histogram_.assign(kBins, 0.0);
 }
 
+void ActivationQuantizer::combineAcrossRanks(const Communicator& ranks) {
+  if (mode_ == Mode::kRange) {
+    double extremes[] = {range_.maxAbs, -range_.min};
+    ranks.allreduceMax(extremes);
+    range_.maxAbs = extremes[0];
+    range_.min = -extremes[1];
+  } else if (mode_ == Mode::kHistogram) {
+    ranks.allreduceSum(histogram_);
+  }
+}
+
 Variable ActivationQuantizer::forward(const Variable& x) {
   if (mode_ == Mode::kQuantize) return fakeQuantize(x, scale(), lowestCode(), highestCode());
   if (mode_ == Mode::kRange) {

@@ -6,6 +6,7 @@
 // to a power of two. Its state lives in buffers (scale, bits, signed), so it saves with the model.
 #include <vector>
 
+#include "core/Communicator.h"
 #include "layers/Module.h"
 #include "quant/ValueRange.h"
 
@@ -32,6 +33,9 @@ class ActivationQuantizer : public Module {
   void observeRange();
   void observeHistogram();
   void finishCalibration(const CalibrationOptions& options);
+  // Under mpirun each rank calibrates on its share of the images: this combines what the pass just run
+  // observed (the range, or the histogram) over the ranks, before the next pass needs it.
+  void combineAcrossRanks(const Communicator& ranks);
 
   float scale() const { return scale_.data<float>()[0]; }
   int64_t bits() const { return bits_.data<int64_t>()[0]; }

@@ -51,7 +51,8 @@ std::vector<std::string> installFgq(Module& model, const FgqOptions& options) {
 }
 
 void calibrateActivations(Module& model, const std::vector<Tensor>& batches, const CalibrationOptions& options) {
-  FGQ_CHECK(!batches.empty(), "activation calibration needs at least one calibration batch");
+  const Communicator& ranks = Communicator::world();
+  FGQ_CHECK(!batches.empty() || ranks.distributed(), "activation calibration needs at least one calibration batch");
   std::vector<ActivationQuantizer*> quantizers;
   for (auto& [name, module] : model.namedModules())
     if (auto* q = dynamic_cast<ActivationQuantizer*>(module)) quantizers.push_back(q);
@@ -61,10 +62,15 @@ void calibrateActivations(Module& model, const std::vector<Tensor>& batches, con
   NoGradGuard noGrad;
   // Pass one finds every range with all quantizers transparent, so no quantizer sees the others' noise
   // in its range; pass two fills the histograms the same way.
+  auto pass = [&] {
+    for (const Tensor& batch : batches) model(Variable(batch));
+    if (ranks.distributed())
+      for (auto* q : quantizers) q->combineAcrossRanks(ranks);
+  };
   for (auto* q : quantizers) q->observeRange();
-  for (const Tensor& batch : batches) model(Variable(batch));
+  pass();
   for (auto* q : quantizers) q->observeHistogram();
-  for (const Tensor& batch : batches) model(Variable(batch));
+  pass();
   for (auto* q : quantizers) q->finishCalibration(options);
   model.train(wasTraining);
 }

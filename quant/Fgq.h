@@ -30,6 +30,8 @@ std::vector<std::string> matchLayers(const Module& model, const std::vector<std:
 std::vector<std::string> installFgq(Module& model, const FgqOptions& options);
 
 // Sets every activation quantizer's scale from the calibration batches (two passes: range, histogram).
+// Under mpirun, `batches` are this rank's share (possibly none): what each pass observed is combined
+// over the ranks, so that every rank sets the scales one process would from all the batches.
 void calibrateActivations(Module& model, const std::vector<Tensor>& batches, const CalibrationOptions& options);
 
 }  // namespace fgq

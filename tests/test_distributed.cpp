@@ -47,6 +47,23 @@ double relativeDistance(const std::string& dirA, const std::string& dirB) {
 
 double finalTop1(const std::string& dir) { return nlohmann::json::parse(std::ifstream(dir + "/summary.json"))["final_top1"]; }
 
+// The largest relative difference between two converted models' calibrated values: activation scales
+// and batch-norm running statistics; batch counts must be equal.
+double calibrationDifference(const std::string& dirA, const std::string& dirB) {
+  const TensorFile a = loadSafetensors(dirA + "/quantized.safetensors"), b = loadSafetensors(dirB + "/quantized.safetensors");
+  double largest = 0;
+  for (const auto& [name, x] : a.tensors) {
+    const Tensor& y = b.tensors.at(name);
+    if (name.ends_with("num_batches_tracked")) CHECK(x.data<int64_t>()[0] == y.data<int64_t>()[0]);
+    if (!name.ends_with("input_quantizer.scale") && !name.ends_with("running_mean") && !name.ends_with("running_var")) continue;
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      const double u = x.data<float>()[i], v = y.data<float>()[i];
+      largest = std::max(largest, std::abs(u - v) / std::max(1e-6, std::abs(u)));
+    }
+  }
+  return largest;
+}
+
 // Summation order differs between one batch of 128 and two of 64 (oneDNN's reductions, batch norm's
 // statistics), and a ResNet amplifies the float differences through its batch norms' backward: the
 // same single process on 1 and on 2 threads ends 4.2% of the update apart after these 20 steps. Two
@@ -82,12 +99,21 @@ TEST_CASE("two processes fine-tune an FGQ model by distillation as one does") {
   CHECK(distance < 0.2);
 }
 
-TEST_CASE("FGQ conversion and evaluation with two processes give one process's Top-1") {
+
+// Each rank calibrates on every second batch and the ranges, histograms and batch-norm averages are
+// combined: the scales and statistics equal one process's but for the order of float sums.
+TEST_CASE("FGQ conversion with two processes calibrates as one process does, and evaluation gives its Top-1") {
   testing::TempDir dir;
-  const std::string settings = "--set data.limit_eval=2000";
+  const std::string settings = "--set data.limit_eval=2000";  // 256 calibration images: two batches of 64 on each rank
   REQUIRE(train(1, "fmnist_resnet20_fgq.json", dir / "one", settings));
   REQUIRE(train(2, "fmnist_resnet20_fgq.json", dir / "two", settings));
+  CHECK(calibrationDifference(dir / "one", dir / "two") < 1e-4);
   CHECK(finalTop1(dir / "one") == finalTop1(dir / "two"));
+  // One image: one batch, so the second rank has none to contribute.
+  const std::string single = settings + " --set quantization.calibration.images=1 --set quantization.calibration.recipe=plain";
+  REQUIRE(train(1, "fmnist_resnet20_fgq.json", dir / "one_image", single));
+  REQUIRE(train(2, "fmnist_resnet20_fgq.json", dir / "one_image_two", single));
+  CHECK(calibrationDifference(dir / "one_image", dir / "one_image_two") < 1e-4);
 }
 
 TEST_CASE("a batch that does not split over the processes is refused on one line, and every rank stops") {

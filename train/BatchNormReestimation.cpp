@@ -1,12 +1,41 @@
 #include "train/BatchNormReestimation.h"
 
+#include "core/Communicator.h"
 #include "core/TensorOps.h"
 #include "layers/Modules.h"
 
 namespace fgq {
 
+namespace {
+
+// Each rank averaged over its own batches; the average over all of them weighs each rank's by its count.
+void combineAcrossRanks(BatchNorm2d& bn) {
+  const Communicator& ranks = Communicator::world();
+  if (!ranks.distributed()) return;
+  int64_t& tracked = bn.numBatchesTracked.data<int64_t>()[0];
+  const int64_t channels = bn.runningMean.numel();
+  float* mean = bn.runningMean.data<float>();
+  float* var = bn.runningVar.data<float>();
+  std::vector<double> sums(2 * channels + 1);
+  for (int64_t c = 0; c < channels; ++c) {
+    sums[c] = static_cast<double>(tracked) * mean[c];
+    sums[channels + c] = static_cast<double>(tracked) * var[c];
+  }
+  sums[2 * channels] = static_cast<double>(tracked);
+  ranks.allreduceSum(sums);
+  const double total = sums[2 * channels];
+  FGQ_CHECK(total > 0, "batch-norm re-estimation: no rank had a calibration batch");
+  for (int64_t c = 0; c < channels; ++c) {
+    mean[c] = static_cast<float>(sums[c] / total);
+    var[c] = static_cast<float>(sums[channels + c] / total);
+  }
+  tracked = static_cast<int64_t>(total);
+}
+
+}  // namespace
+
 void reestimateBatchNorm(Module& model, const std::vector<Tensor>& batches) {
-  FGQ_CHECK(!batches.empty(), "batch-norm re-estimation needs at least one calibration batch");
+  FGQ_CHECK(!batches.empty() || Communicator::world().distributed(), "batch-norm re-estimation needs at least one calibration batch");
   model.eval();
   std::vector<std::pair<BatchNorm2d*, std::optional<double>>> norms;
   for (auto& [name, module] : model.namedModules())
@@ -23,6 +52,7 @@ void reestimateBatchNorm(Module& model, const std::vector<Tensor>& batches) {
     for (const Tensor& batch : batches) model(Variable(batch));
   }
   for (auto& [bn, momentum] : norms) {
+    combineAcrossRanks(*bn);
     bn->momentum = momentum;
     bn->train(false);
   }

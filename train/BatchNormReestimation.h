@@ -3,7 +3,8 @@
 // Re-estimation runs the calibration images through the model with every batch norm computing batch
 // statistics, and replaces each one's running mean and variance by the cumulative average over those
 // batches. Nothing else changes: no weights, no labels; other layers (dropout) stay in evaluation
-// mode. The model is left in evaluation mode.
+// mode. The model is left in evaluation mode. Under mpirun, `batches` are this rank's share (possibly
+// none) and the averages are combined over the ranks: every rank ends with one process's statistics.
 #include <vector>
 
 #include "layers/Module.h"

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "core/Communicator.h"
 #include "core/TensorOps.h"
 #include "data/ConcatDataset.h"
 #include "data/RepeatedDataset.h"
@@ -45,8 +46,10 @@ CalibrationData calibrationData(const Experiment& e, Module& fp32) {
     options.seed = q.calibrationSeed;
     synthesized = synthesizeInputs(e, fp32, options);
   }
+  // Under mpirun each rank calibrates on its share of the batches (the statistics are combined).
+  const Communicator& ranks = Communicator::world();
   if (q.calibrationImages == 0) {
-    data.batches = splitRows(synthesized, q.calibrationBatchSize);
+    data.batches = ranks.shareOf(splitRows(synthesized, q.calibrationBatchSize));
     data.mode = "synthesized";
     return data;
   }
@@ -60,8 +63,8 @@ CalibrationData calibrationData(const Experiment& e, Module& fp32) {
   if (q.distillation.steps > 0) addDistillationData(e, images, synthesized, data);
   const int64_t count = static_cast<int64_t>(images.size());
   RepeatedDataset views(std::move(source), std::move(images), count * data.views);
-  data.batches = allBatches(views, q.calibrationBatchSize, q.calibrationSeed);
-  if (q.mixSynthetic) data.synthesized = splitRows(synthesized, q.calibrationBatchSize);
+  data.batches = ranks.shareOf(allBatches(views, q.calibrationBatchSize, q.calibrationSeed));
+  if (q.mixSynthetic) data.synthesized = ranks.shareOf(splitRows(synthesized, q.calibrationBatchSize));
   data.images = views.distinctRead();
   return data;
 }

@@ -20,7 +20,8 @@ namespace fgq {
 // With calibration.mix_synthetic, inputs synthesized that way are added for the batch-norm statistics
 // (not for the activation ranges). With batch-norm distillation on, also the same images under
 // calibration.transforms (and the synthesized inputs) for it to learn from, and other views of the
-// images held out.
+// images held out. Under mpirun, `batches` and `synthesized` are this rank's share (every rank reads
+// the same images), the rest the whole.
 struct CalibrationData {
   std::vector<Tensor> batches;
   std::vector<Tensor> synthesized;  // with calibration.mix_synthetic: inputs for the statistics, not the ranges
