@@ -4,6 +4,18 @@
 #include <numeric>
 
 namespace fgq {
+
+LoaderOptions rankSlice(const Communicator& ranks, LoaderOptions options) {
+  options.shard = ranks.rank();
+  options.shards = ranks.size();
+  return options;
+}
+
+LoaderOptions evenRankSlice(const Communicator& ranks, LoaderOptions options, const std::string& batch) {
+  if (options.batchSize % ranks.size() != 0)
+    throw Error(batch + " does not split evenly over " + std::to_string(ranks.size()) + " processes");
+  return rankSlice(ranks, options);
+}
 namespace {
 
 uint64_t mix(uint64_t a, uint64_t b) {

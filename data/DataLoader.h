@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/Communicator.h"
 #include "data/Dataset.h"
 
 namespace fgq {
@@ -36,6 +37,12 @@ struct LoaderOptions {
   // every shard together yield each global batch once, in the order one loader would.
   int shard = 0, shards = 1;
 };
+
+// `options` for this rank's slice of every global batch (as even as can be: evaluation).
+LoaderOptions rankSlice(const Communicator& ranks, LoaderOptions options);
+// The same for training, where every rank's slice must be equal: `batch` names the batch for the error
+// when it does not split evenly over the processes ("NAME: the batch of 128 (train.batch_size)").
+LoaderOptions evenRankSlice(const Communicator& ranks, LoaderOptions options, const std::string& batch);
 
 class DataLoader {
  public:

@@ -133,16 +133,12 @@ bool prepareOnMainRank(const Experiment& e, const RunOptions& options) {
 nlohmann::json runExperiment(const Experiment& e, const RunOptions& options) {
   const auto sessionStart = Clock::now();
   const Communicator& world = Communicator::world();
-  if (world.distributed() && e.vbd) throw Error(e.name + ": VBD does not run under mpirun yet; run it as one process");
   RunOptions run = options;
   run.resume = prepareOnMainRank(e, options);
   if (e.vbd) return runVbd(e);
   TrainingPlan plan = planTraining(e);
   auto evalSet = makeDataset(e, false, e.data.evalTransforms);
-  LoaderOptions evalOptions{e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval};
-  evalOptions.shard = world.rank();
-  evalOptions.shards = world.size();
-  DataLoader evalLoader(*evalSet, evalOptions);
+  DataLoader evalLoader(*evalSet, rankSlice(world, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval}));
   Models m = loadModels(e);
   const Conversion conversion = convertPhase(e, *m.model, m.teacher.get(), run.resume);
   TrainingLoop loop(e.outputDir, plan, *m.model, m.teacher.get(), evalLoader, run, initialProgress(conversion), sessionStart);

@@ -56,14 +56,10 @@ TrainingPlan planTraining(const Experiment& e) {
     planPlainTraining(e, plan);
   plan.distributed = e.distributed;
   if (plan.data) {
-    const Communicator& world = Communicator::world();
-    if (plan.batchSize % world.size() != 0)
-      throw Error(e.name + ": the batch of " + std::to_string(plan.batchSize) + " (" + (e.finetune ? "finetune" : "train") +
-                  ".batch_size, the global batch) does not split evenly over " + std::to_string(world.size()) + " processes");
-    LoaderOptions options{plan.batchSize, true, true, plan.seed, 2, e.finetune ? -1 : e.data.limitTrain};
-    options.shard = world.rank();
-    options.shards = world.size();
-    plan.loader = std::make_unique<DataLoader>(*plan.data, options);
+    const std::string batch = e.name + ": the batch of " + std::to_string(plan.batchSize) + " (" + (e.finetune ? "finetune" : "train") +
+                              ".batch_size, the global batch)";
+    const LoaderOptions options{plan.batchSize, true, true, plan.seed, 2, e.finetune ? -1 : e.data.limitTrain};
+    plan.loader = std::make_unique<DataLoader>(*plan.data, evenRankSlice(Communicator::world(), options, batch));
     if (!e.finetune) plan.totalSteps = e.train.epochs * plan.loader->stepsPerEpoch();
   }
   return plan;

@@ -8,6 +8,7 @@
 
 #include "autograd/Functions.h"
 #include "core/AtomicFile.h"
+#include "core/Communicator.h"
 #include "core/Safetensors.h"
 #include "core/TensorOps.h"
 #include "data/DataLoader.h"
@@ -23,6 +24,7 @@
 #include "train/Checkpoint.h"
 #include "train/Datasets.h"
 #include "train/Distillation.h"
+#include "train/GradientAverager.h"
 #include "train/EarlyStopping.h"
 #include "train/Measures.h"
 #include "train/ModelSource.h"
@@ -77,6 +79,12 @@ VbdData vbdData(const Experiment& e, Module& fp32) {
   return d;
 }
 
+Tensor firstBatch(const Dataset& views, const LoaderOptions& options) {
+  DataLoader loader(views, options);
+  loader.startEpoch(0);
+  return loader.next()->images;
+}
+
 // Bit depths as they stand: per layer, and the averages (weights and activations, weights, activations).
 nlohmann::json bitReport(const std::vector<VbdTensor>& tensors) {
   nlohmann::json layers = nlohmann::json::object();
@@ -118,21 +126,29 @@ struct Stage {
 };
 
 // The three stages' training: Adam per parameter kind, each at its own learning rate, on the views of
-// the few images, against L = mean|f - g| + gamma * Bbar.
+// the few images, against L = mean|f - g| + gamma * Bbar. Under mpirun each rank takes its slice of
+// every batch and the gradients are averaged (after backward: B receives gradients from two places);
+// the held-out views are evaluated in full by every rank, so that all stop at the same step.
 class VbdStages {
  public:
   VbdStages(const VbdConfig& v, Module& student, Module& teacher, const std::vector<VbdTensor>& tensors, DataLoader& loader,
             const std::vector<Tensor>& holdout, const std::string& metricsPath)
       : v_(v), student_(student), teacher_(teacher), tensors_(tensors), loader_(loader), holdout_(heldOut(teacher, holdout)),
-        metrics_(metricsPath, std::ios::trunc) {
+        ranks_(Communicator::world()) {
+    if (ranks_.isMain()) metrics_.open(metricsPath, std::ios::trunc);
     for (const VbdTensor& t : tensors) {
       bitDepths_.push_back(t.quantizer->bits);
       exponents_.push_back(t.quantizer->exponent);
       offsets_.push_back(t.quantizer->offset);
+      for (const char* kind : {".bits", ".exponent", ".offset"}) names_.push_back(t.name + kind);
     }
     for (auto& [name, layer] : weightedLayers(student)) {
       weights_.push_back(layer->weight);
-      if (layer->bias.defined()) weights_.push_back(layer->bias);
+      names_.push_back(name + ".weight");
+      if (layer->bias.defined()) {
+        weights_.push_back(layer->bias);
+        names_.push_back(name + ".bias");
+      }
     }
   }
 
@@ -203,7 +219,17 @@ class VbdStages {
     optimizers.push_back(std::make_unique<Adam>(exponents_, AdamOptions{v_.lrExponent}));
     optimizers.push_back(std::make_unique<Adam>(offsets_, AdamOptions{v_.lrOffset}));
     if (stage.trainWeights) optimizers.push_back(std::make_unique<Adam>(weights_, AdamOptions{v_.lrWeights}));
+    if (ranks_.distributed()) averager_ = std::make_unique<GradientAverager>(namedTrainables(), ranks_);
     return optimizers;
+  }
+
+  // Everything the stages train, in the constructor's order (the averager keeps those with gradients).
+  std::vector<std::pair<std::string, Variable>> namedTrainables() const {
+    std::vector<std::pair<std::string, Variable>> named;
+    for (size_t i = 0; i < bitDepths_.size(); ++i)
+      for (const Variable& p : {bitDepths_[i], exponents_[i], offsets_[i]}) named.emplace_back(names_[named.size()], p);
+    for (const Variable& w : weights_) named.emplace_back(names_[named.size()], w);
+    return named;
   }
 
   Tensor nextBatch() {
@@ -222,6 +248,7 @@ class VbdStages {
     const Variable error = distillationForward(student_, teacher_, images).l1;
     const Variable size = averageBits(tensors_, v_.weightsOnly);
     add(error, scale(size, v_.gamma)).backward();
+    if (averager_) averager_->finish();
     for (auto& o : optimizers_) o->step();
     return {error.tensor().itemAsDouble(), size.tensor().itemAsDouble()};
   }
@@ -229,7 +256,8 @@ class VbdStages {
   // Logs the held-out error; true when early stopping ends the stage.
   bool checkHeldOut(const Stage& stage, double trainError, double size) {
     const double held = heldOutL1(student_, holdout_);
-    metrics_ << nlohmann::json{{"stage", stage.label}, {"step", globalStep_ + 1}, {"train_error", trainError}, {"holdout_error", held},
+    if (ranks_.isMain())
+      metrics_ << nlohmann::json{{"stage", stage.label}, {"step", globalStep_ + 1}, {"train_error", trainError}, {"holdout_error", held},
                                {"average_bits", size}}.dump()
              << "\n" << std::flush;
     return stage.earlyStop && !holdout_.empty() && stopping_.stop(held, student_);
@@ -241,19 +269,23 @@ class VbdStages {
   const std::vector<VbdTensor>& tensors_;
   DataLoader& loader_;
   const HeldOut holdout_;
-  std::ofstream metrics_;
+  const Communicator& ranks_;
+  std::ofstream metrics_;  // rank 0's
   std::vector<Variable> bitDepths_, exponents_, offsets_, weights_;
+  std::vector<std::string> names_;  // of bit depths, exponents and offsets per tensor, then of weights
   std::vector<std::unique_ptr<Optimizer>> optimizers_;
+  std::unique_ptr<GradientAverager> averager_;
   int64_t globalStep_ = 0, epoch_ = 0;
   EarlyStopping stopping_{0};
 };
 
-// The export, saved, loaded into a fresh model and compared with the training graph (same rounded E
-// and alpha) on `images`; returns the deployed model and the largest output difference.
+// The export, saved (by rank 0), loaded into a fresh model and compared with the training graph (same
+// rounded E and alpha) on `images`; returns the deployed model and the largest output difference.
 std::pair<std::unique_ptr<Module>, double> exportAndVerify(const Experiment& e, Module& student, const Tensor& images) {
   const std::string path = e.outputDir + "/vbd.safetensors";
   const std::map<std::string, Tensor> exported = exportVbd(student);
-  saveSafetensors(path, exported, {{kVbdExportKey, nlohmann::json{{"config", e.resolved}, {"teacher", teacherRecord(e.model.weights, path)}}.dump()}});
+  if (Communicator::world().isMain())
+    saveSafetensors(path, exported, {{kVbdExportKey, nlohmann::json{{"config", e.resolved}, {"teacher", teacherRecord(e.model.weights, path)}}.dump()}});
   auto deployed = foldedTeacherCopy(e);
   loadVbdExport(*deployed, exported, path);
   deployed->eval();
@@ -276,9 +308,11 @@ nlohmann::json runVbd(const Experiment& e) {
   const Shape imageShape = evalSet->get(0, random).image.shape();
 
   VbdData data = vbdData(e, *teacher);
-  DataLoader loader(*data.views, {v.batchSize, true, true, v.seed, 2, -1});
-  loader.startEpoch(0);
-  const Tensor calibration = loader.next()->images;  // the first batch of views sets the initial exponents
+  const Communicator& ranks = Communicator::world();
+  const LoaderOptions options{v.batchSize, true, true, v.seed, 2, -1};
+  const Tensor calibration = firstBatch(*data.views, options);  // sets the initial exponents, on every rank alike
+  DataLoader loader(*data.views, evenRankSlice(ranks, options, e.name + ": the batch of " + std::to_string(v.batchSize) + " (vbd.batch_size)"));
+  loader.startEpoch(0, 1);
   installVbd(*student, {calibration}, v.start);
   const std::vector<VbdTensor> tensors = vbdTensors(*student, imageShape);
   std::cerr << e.name << ": VBD on " << data.views->describe() << ", " << tensors.size() << " quantized tensors, gamma " << v.gamma << "\n";
@@ -293,14 +327,16 @@ nlohmann::json runVbd(const Experiment& e) {
 
   const auto [deployed, exportDifference] = exportAndVerify(e, *student, calibration);
   const nlohmann::json bits = bitReport(tensors);
-  writeBitsTable(e.outputDir + "/bits.md", e.name, bits);
-  DataLoader evalLoader(*evalSet, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval});
+  if (ranks.isMain()) writeBitsTable(e.outputDir + "/bits.md", e.name, bits);
+  DataLoader evalLoader(*evalSet, rankSlice(ranks, {e.train.evalBatchSize, false, false, 0, 2, e.data.limitEval}));
   const nlohmann::json measures = measureModel(*deployed, teacher.get(), evalLoader, imageShape);
   nlohmann::json summary = {{"name", e.name}, {"kind", "vbd"}, {"gamma", v.gamma}, {"images", data.images->distinctRead()}, {"bits", bits},
                             {"bit_rounding", rounding}, {"export_max_abs_difference", exportDifference}, {"wall_seconds", seconds(start)}};
   for (const char* key : {"teacher_top1", "drop", "agreement", "logit_l1"}) summary[key] = measures[key];
   summary["final_top1"] = measures["top1"];
   summary["final_top5"] = measures["top5"];
+  if (ranks.distributed()) summary["processes"] = ranks.size();
+  if (!ranks.isMain()) return summary;
   writeFileAtomically(e.outputDir + "/summary.json", summary.dump(2) + "\n");
   std::cerr << "VBD: top-1 " << measures["top1"].get<double>() << "% (FP32 " << measures["teacher_top1"].get<double>() << "%) at "
             << bits["average_bits"].get<double>() << " bits on average; exported model within " << exportDifference

@@ -1,4 +1,5 @@
 // batchNorm2d on oneDNN batch-normalization primitives, in whatever layout the input arrives in.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -87,11 +88,36 @@ int64_t combineAcrossRanks(const Communicator& group, int64_t count, Tensor& mea
   return static_cast<int64_t>(total);
 }
 
+// dx += offset[c] + slope[c] * x, in the layout dx and x share (plain, or channels blocked as oneDNN
+// keeps activations), so that blocked activations are read once and never reordered. oneDNN 2.6 has
+// only its reference binary primitive for this (per-channel operand and a sum post-op): 10x slower.
+void addChannelAffine(Tensor& dx, const Tensor& x, const memory::desc& data, const std::vector<float>& slope, const std::vector<float>& offset) {
+  const dnnl_memory_desc_t& d = data.data;
+  const dnnl_blocking_desc_t& b = d.format_desc.blocking;
+  FGQ_CHECK(d.ndims == 4 && d.format_kind == dnnl_blocked && (b.inner_nblks == 0 || (b.inner_nblks == 1 && b.inner_idxs[0] == 1)),
+            "synchronized batch norm: activation layout " << onednn::descKey(data) << " is not plain or channel-blocked");
+  const int64_t block = b.inner_nblks == 1 ? b.inner_blks[0] : 1, channels = d.dims[1], batch = d.dims[0];
+  const int64_t height = d.dims[2], width = d.dims[3], blocks = (channels + block - 1) / block;
+  const dnnl_dims_t& stride = b.strides;
+  float* out = static_cast<float*>(dx.raw());
+  const float* in = static_cast<const float*>(x.raw());
+#pragma omp parallel for collapse(2)
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t cb = 0; cb < blocks; ++cb) {
+      const int64_t first = cb * block, count = std::min(block, channels - first);
+      for (int64_t h = 0; h < height; ++h)
+        for (int64_t w = 0; w < width; ++w) {
+          const int64_t at = n * stride[0] + cb * stride[1] + h * stride[2] + w * stride[3];
+          for (int64_t i = 0; i < count; ++i) out[at + i] += offset[first + i] + slope[first + i] * in[at + i];
+        }
+    }
+}
+
 // oneDNN's backward subtracts the local batch's means of dy and dy * xhat; the global batch's are due:
 // dx += gamma / sigma * ((local - global mean of dy) + xhat * (local - global mean of dy * xhat)).
-Tensor globalBatchGradient(const Communicator& group, const Tensor& diffSrc, const Tensor& src, const Tensor& gamma, const Tensor& mean,
-                           const Tensor& variance, const Tensor& diffShift, const Tensor& diffScale, int64_t localCount,
-                           int64_t totalCount, double eps) {
+void correctToGlobalBatch(const Communicator& group, Tensor& diffSrc, const Tensor& src, const memory::desc& data, const Tensor& gamma,
+                          const Tensor& mean, const Tensor& variance, const Tensor& diffShift, const Tensor& diffScale, int64_t localCount,
+                          int64_t totalCount, double eps) {
   const int64_t channels = mean.numel();
   std::vector<float> sums(static_cast<size_t>(2 * channels));
   std::copy(diffShift.data<float>(), diffShift.data<float>() + channels, sums.begin());
@@ -106,17 +132,7 @@ Tensor globalBatchGradient(const Communicator& group, const Tensor& diffSrc, con
     offset[c] = static_cast<float>(a - b * mean.data<float>()[c]);
     slope[c] = static_cast<float>(b);
   }
-  Tensor dx = diffSrc.plain().clone();
-  const Tensor x = src.plain();
-  const int64_t plane = x.numel() / (x.dim(0) * channels);
-#pragma omp parallel for collapse(2)
-  for (int64_t n = 0; n < x.dim(0); ++n)
-    for (int64_t c = 0; c < channels; ++c) {
-      float* d = dx.data<float>() + (n * channels + c) * plane;
-      const float* v = x.data<float>() + (n * channels + c) * plane;
-      for (int64_t i = 0; i < plane; ++i) d[i] += offset[c] + slope[c] * v[i];
-    }
-  return dx;
+  addChannelAffine(diffSrc, src, data, slope, offset);
 }
 
 Variable batchNormReference(const Variable& x, const Variable& gamma, const Variable& beta, BatchNormState& state,
@@ -191,8 +207,7 @@ Variable batchNorm2d(const Variable& x, const Variable& gamma, const Variable& b
                      {DNNL_ARG_DIFF_SRC, onednn::memoryOf(diffSrc)},
                      {DNNL_ARG_DIFF_SCALE, onednn::memoryOf(diffScale)},
                      {DNNL_ARG_DIFF_SHIFT, onednn::memoryOf(diffShift)}});
-    if (group)
-      diffSrc = globalBatchGradient(*group, diffSrc, src, in[1].tensor(), mean, variance, diffShift, diffScale, localCount, count, eps);
+    if (group) correctToGlobalBatch(*group, diffSrc, src, data, in[1].tensor(), mean, variance, diffShift, diffScale, localCount, count, eps);
     in[0].addGrad(diffSrc);
     in[1].addGrad(diffScale);
     in[2].addGrad(diffShift);
