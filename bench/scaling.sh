@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Data-parallel scaling on this machine: images/s of 1 process and of `mpirun -np 2`, one thread per
+# Data-parallel scaling on this machine: images/s of `mpirun -np 1` and `mpirun -np 2`, one thread per
 # process, at the same batch per rank, and the gradient allreduce of the 2-rank runs: its time per
 # step and the share of it hidden behind backward (1 - exposed wait / allreduce time, summary.json's
 # "allreduce"). Images/s is the training loop's steady rate (steps after the first, from summary.json).
@@ -19,13 +19,13 @@ prepare_synthetic_imagenet "${2:-/tmp/fgq_scaling}" --classes 4 --train-per-clas
 random_weights resnet50
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
-# run PROCESSES OUT CONFIG --set...: fgq-train on PROCESSES ranks of one thread each, each bound to a core.
+# run PROCESSES OUT CONFIG --set...: fgq-train on PROCESSES ranks of one thread each, each bound to a
+# core (one rank too: one core for its compute and its data loader, as each rank of two has; unbound,
+# one process's loader would run on the idle second core).
 run() {
   local processes=$1 out=$2 config=$3
   shift 3
-  local launch=(env OMP_NUM_THREADS=1)
-  [ "$processes" -gt 1 ] && launch=(mpirun -np "$processes" --bind-to core --mca btl self,vader -x OMP_NUM_THREADS=1)
-  "${launch[@]}" build/apps/fgq-train "configs/$config" --set "output.dir=$out" --overwrite "$@" > "$out.log" 2>&1 ||
+  mpirun -np "$processes" --bind-to core --mca btl self,vader -x OMP_NUM_THREADS=1 build/apps/fgq-train "configs/$config" --set "output.dir=$out" --overwrite "$@" > "$out.log" 2>&1 ||
     { echo "scaling: $out failed; see $out.log" >&2; exit 1; }
 }
 
