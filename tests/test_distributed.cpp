@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "TempDir.h"
+#include "core/ReadFile.h"
 #include "core/Safetensors.h"
 
 using namespace fgq;
@@ -99,9 +100,7 @@ TEST_CASE("a run killed under mpirun resumes with one process, and one killed al
     INFO(before << " process(es), resumed with " << after);
     REQUIRE_FALSE(train(before, "fmnist_resnet20_fp32.json", out, steps, "step#13"));  // after the checkpoint of step 10
     REQUIRE(train(after, "fmnist_resnet20_fp32.json", out, steps + " --resume"));
-    std::ifstream log(out + ".log");
-    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-    CHECK(text.find("resuming " + out + " at epoch 1, step 10") != std::string::npos);
+    CHECK(readFile(out + ".log", "log").find("resuming " + out + " at epoch 1, step 10") != std::string::npos);
     CHECK(relativeDistance(dir / "one", out) < kTolerance);
   }
 }
@@ -160,7 +159,5 @@ TEST_CASE("VBD with two processes learns one process's bit depths, and every ran
 TEST_CASE("a batch that does not split over the processes is refused on one line, and every rank stops") {
   testing::TempDir dir;
   CHECK_FALSE(train(3, "fmnist_resnet20_fp32.json", dir / "three", "--set train.epochs=1 --set data.limit_train=256"));
-  std::ifstream log(dir / "three.log");
-  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-  CHECK(text.find("the batch of 128 (train.batch_size, the global batch) does not split evenly over 3 processes") != std::string::npos);
+  CHECK(readFile(dir / "three.log", "log").find("the batch of 128 (train.batch_size, the global batch) does not split evenly over 3 processes") != std::string::npos);
 }

@@ -8,6 +8,13 @@ namespace fgq {
 
 namespace {
 
+std::vector<BatchNorm2d*> batchNorms(const Module& model) {
+  std::vector<BatchNorm2d*> norms;
+  for (auto& [name, module] : model.namedModules())
+    if (auto* bn = dynamic_cast<BatchNorm2d*>(module)) norms.push_back(bn);
+  return norms;
+}
+
 // Each rank averaged over its own batches; the average over all of them weighs each rank's by its count.
 void combineAcrossRanks(BatchNorm2d& bn) {
   const Communicator& ranks = Communicator::world();
@@ -38,15 +45,14 @@ void reestimateBatchNorm(Module& model, const std::vector<Tensor>& batches) {
   FGQ_CHECK(!batches.empty() || Communicator::world().distributed(), "batch-norm re-estimation needs at least one calibration batch");
   model.eval();
   std::vector<std::pair<BatchNorm2d*, std::optional<double>>> norms;
-  for (auto& [name, module] : model.namedModules())
-    if (auto* bn = dynamic_cast<BatchNorm2d*>(module)) {
-      norms.emplace_back(bn, bn->momentum);
-      fill(bn->runningMean, 0.0);
-      fill(bn->runningVar, 1.0);
-      bn->numBatchesTracked.data<int64_t>()[0] = 0;
-      bn->momentum = std::nullopt;
-      bn->train(true);
-    }
+  for (BatchNorm2d* bn : batchNorms(model)) {
+    norms.emplace_back(bn, bn->momentum);
+    fill(bn->runningMean, 0.0);
+    fill(bn->runningVar, 1.0);
+    bn->numBatchesTracked.data<int64_t>()[0] = 0;
+    bn->momentum = std::nullopt;
+    bn->train(true);
+  }
   {
     NoGradGuard noGrad;
     for (const Tensor& batch : batches) model(Variable(batch));
@@ -57,17 +63,6 @@ void reestimateBatchNorm(Module& model, const std::vector<Tensor>& batches) {
     bn->train(false);
   }
 }
-
-namespace {
-
-std::vector<BatchNorm2d*> batchNorms(const Module& model) {
-  std::vector<BatchNorm2d*> norms;
-  for (auto& [name, module] : model.namedModules())
-    if (auto* bn = dynamic_cast<BatchNorm2d*>(module)) norms.push_back(bn);
-  return norms;
-}
-
-}  // namespace
 
 BatchNormStatistics runningStatistics(const Module& model) {
   BatchNormStatistics s;

@@ -140,14 +140,15 @@ class VbdStages {
       bitDepths_.push_back(t.quantizer->bits);
       exponents_.push_back(t.quantizer->exponent);
       offsets_.push_back(t.quantizer->offset);
-      for (const char* kind : {".bits", ".exponent", ".offset"}) names_.push_back(t.name + kind);
+      trainables_.insert(trainables_.end(), {{t.name + ".bits", t.quantizer->bits}, {t.name + ".exponent", t.quantizer->exponent},
+                                             {t.name + ".offset", t.quantizer->offset}});
     }
     for (auto& [name, layer] : weightedLayers(student)) {
       weights_.push_back(layer->weight);
-      names_.push_back(name + ".weight");
+      trainables_.emplace_back(name + ".weight", layer->weight);
       if (layer->bias.defined()) {
         weights_.push_back(layer->bias);
-        names_.push_back(name + ".bias");
+        trainables_.emplace_back(name + ".bias", layer->bias);
       }
     }
   }
@@ -219,17 +220,9 @@ class VbdStages {
     optimizers.push_back(std::make_unique<Adam>(exponents_, AdamOptions{v_.lrExponent}));
     optimizers.push_back(std::make_unique<Adam>(offsets_, AdamOptions{v_.lrOffset}));
     if (stage.trainWeights) optimizers.push_back(std::make_unique<Adam>(weights_, AdamOptions{v_.lrWeights}));
-    if (ranks_.distributed()) averager_ = std::make_unique<GradientAverager>(namedTrainables(), ranks_);
+    // Built per stage: the averager keeps the parameters this stage trains, at their present sizes.
+    if (ranks_.distributed()) averager_ = std::make_unique<GradientAverager>(trainables_, ranks_);
     return optimizers;
-  }
-
-  // Everything the stages train, in the constructor's order (the averager keeps those with gradients).
-  std::vector<std::pair<std::string, Variable>> namedTrainables() const {
-    std::vector<std::pair<std::string, Variable>> named;
-    for (size_t i = 0; i < bitDepths_.size(); ++i)
-      for (const Variable& p : {bitDepths_[i], exponents_[i], offsets_[i]}) named.emplace_back(names_[named.size()], p);
-    for (const Variable& w : weights_) named.emplace_back(names_[named.size()], w);
-    return named;
   }
 
   Tensor nextBatch() {
@@ -272,7 +265,7 @@ class VbdStages {
   const Communicator& ranks_;
   std::ofstream metrics_;  // rank 0's
   std::vector<Variable> bitDepths_, exponents_, offsets_, weights_;
-  std::vector<std::string> names_;  // of bit depths, exponents and offsets per tensor, then of weights
+  std::vector<std::pair<std::string, Variable>> trainables_;  // all of the above, named
   std::vector<std::unique_ptr<Optimizer>> optimizers_;
   std::unique_ptr<GradientAverager> averager_;
   int64_t globalStep_ = 0, epoch_ = 0;
