@@ -1,10 +1,9 @@
 // batchNorm2d on oneDNN batch-normalization primitives, in whatever layout the input arrives in.
-#include <algorithm>
-#include <cmath>
 #include <vector>
 
-#include "layers/onednn/TensorMemory.h"
 #include "layers/onednn/PrimitiveCache.h"
+#include "layers/onednn/TensorMemory.h"
+#include "layers/ops/BatchNormAcrossRanks.h"
 #include "layers/ops/Ops.h"
 #include "layers/reference/Dispatch.h"
 #include "layers/reference/Reference.h"
@@ -61,80 +60,6 @@ void updateRunningStats(BatchNormState& state, const Tensor& mean, const Tensor&
   });
 }
 
-// Every rank's per-channel (count, mean, variance) combined in double (Chan et al.'s pairwise formula:
-// no cancellation where the mean is large against the spread); returns the total count.
-int64_t combineAcrossRanks(const Communicator& group, int64_t count, Tensor& mean, Tensor& variance) {
-  const int64_t channels = mean.numel(), width = 1 + 2 * channels;
-  std::vector<double> mine(static_cast<size_t>(width)), all(static_cast<size_t>(width * group.size()));
-  mine[0] = static_cast<double>(count);
-  for (int64_t c = 0; c < channels; ++c) {
-    mine[1 + c] = mean.data<float>()[c];
-    mine[1 + channels + c] = variance.data<float>()[c];
-  }
-  group.allgather(mine, all);
-  double total = 0;
-  for (int r = 0; r < group.size(); ++r) total += all[r * width];
-  for (int64_t c = 0; c < channels; ++c) {
-    double m = 0, squares = 0;
-    for (int r = 0; r < group.size(); ++r) m += all[r * width] * all[r * width + 1 + c];
-    m /= total;
-    for (int r = 0; r < group.size(); ++r) {
-      const double n = all[r * width], d = all[r * width + 1 + c] - m;
-      squares += n * (all[r * width + 1 + channels + c] + d * d);
-    }
-    mean.data<float>()[c] = static_cast<float>(m);
-    variance.data<float>()[c] = static_cast<float>(squares / total);
-  }
-  return static_cast<int64_t>(total);
-}
-
-// dx += offset[c] + slope[c] * x, in the layout dx and x share (plain, or channels blocked as oneDNN
-// keeps activations), so that blocked activations are read once and never reordered. oneDNN 2.6 has
-// only its reference binary primitive for this (per-channel operand and a sum post-op): 10x slower.
-void addChannelAffine(Tensor& dx, const Tensor& x, const memory::desc& data, const std::vector<float>& slope, const std::vector<float>& offset) {
-  const dnnl_memory_desc_t& d = data.data;
-  const dnnl_blocking_desc_t& b = d.format_desc.blocking;
-  FGQ_CHECK(d.ndims == 4 && d.format_kind == dnnl_blocked && (b.inner_nblks == 0 || (b.inner_nblks == 1 && b.inner_idxs[0] == 1)),
-            "synchronized batch norm: activation layout " << onednn::descKey(data) << " is not plain or channel-blocked");
-  const int64_t block = b.inner_nblks == 1 ? b.inner_blks[0] : 1, channels = d.dims[1], batch = d.dims[0];
-  const int64_t height = d.dims[2], width = d.dims[3], blocks = (channels + block - 1) / block;
-  const dnnl_dims_t& stride = b.strides;
-  float* out = static_cast<float*>(dx.raw());
-  const float* in = static_cast<const float*>(x.raw());
-#pragma omp parallel for collapse(2)
-  for (int64_t n = 0; n < batch; ++n)
-    for (int64_t cb = 0; cb < blocks; ++cb) {
-      const int64_t first = cb * block, count = std::min(block, channels - first);
-      for (int64_t h = 0; h < height; ++h)
-        for (int64_t w = 0; w < width; ++w) {
-          const int64_t at = n * stride[0] + cb * stride[1] + h * stride[2] + w * stride[3];
-          for (int64_t i = 0; i < count; ++i) out[at + i] += offset[first + i] + slope[first + i] * in[at + i];
-        }
-    }
-}
-
-// oneDNN's backward subtracts the local batch's means of dy and dy * xhat; the global batch's are due:
-// dx += gamma / sigma * ((local - global mean of dy) + xhat * (local - global mean of dy * xhat)).
-void correctToGlobalBatch(const Communicator& group, Tensor& diffSrc, const Tensor& src, const memory::desc& data, const Tensor& gamma,
-                          const Tensor& mean, const Tensor& variance, const Tensor& diffShift, const Tensor& diffScale, int64_t localCount,
-                          int64_t totalCount, double eps) {
-  const int64_t channels = mean.numel();
-  std::vector<float> sums(static_cast<size_t>(2 * channels));
-  std::copy(diffShift.data<float>(), diffShift.data<float>() + channels, sums.begin());
-  std::copy(diffScale.data<float>(), diffScale.data<float>() + channels, sums.begin() + channels);
-  group.allreduceSum(sums);
-  std::vector<float> offset(static_cast<size_t>(channels)), slope(static_cast<size_t>(channels));
-  for (int64_t c = 0; c < channels; ++c) {
-    const double invStd = 1.0 / std::sqrt(static_cast<double>(variance.data<float>()[c]) + eps);
-    const double k = gamma.data<float>()[c] * invStd, local = static_cast<double>(localCount), total = static_cast<double>(totalCount);
-    const double a = k * (diffShift.data<float>()[c] / local - sums[c] / total);
-    const double b = k * (diffScale.data<float>()[c] / local - sums[channels + c] / total) * invStd;
-    offset[c] = static_cast<float>(a - b * mean.data<float>()[c]);
-    slope[c] = static_cast<float>(b);
-  }
-  addChannelAffine(diffSrc, src, data, slope, offset);
-}
-
 Variable batchNormReference(const Variable& x, const Variable& gamma, const Variable& beta, BatchNormState& state,
                             bool training) {
   const double eps = state.eps;
@@ -182,12 +107,13 @@ Variable batchNorm2d(const Variable& x, const Variable& gamma, const Variable& b
                      {DNNL_ARG_MEAN, onednn::memoryOf(mean)},
                      {DNNL_ARG_VARIANCE, onednn::memoryOf(variance)}});
   };
-  forward(b);
   const int64_t localCount = x.tensor().numel() / xs[1];
   int64_t count = localCount;
-  if (group) {  // normalize again, with the statistics of every rank's batch
-    count = combineAcrossRanks(*group, localCount, mean, variance);
+  if (group) {  // normalize with the statistics of every rank's batch
+    count = globalBatchStatistics(*group, src, data, state.runningMean, mean, variance);
     forward(batchNormPrimitives(data, state.eps, false, false));
+  } else {
+    forward(b);
   }
   if (training) updateRunningStats(state, mean, variance, count);
   if (!withBackward) return Variable(dst);

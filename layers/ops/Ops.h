@@ -24,7 +24,7 @@ struct BatchNormState {
 Variable batchNorm2d(const Variable& x, const Variable& gamma, const Variable& beta, BatchNormState state, bool training);
 
 // While alive, batch norm in training mode on this thread normalizes with the statistics of every rank's
-// batch together (synchronized batch norm: each rank's count, mean and variance gathered and combined),
+// batch together (synchronized batch norm: each rank's count, sums and sums of squares added up),
 // updates the running statistics with them, and its backward sums the gradient's batch terms over the
 // ranks: the gradient of the global batch. Every rank runs the same graph.
 class SynchronizedBatchNorm {
