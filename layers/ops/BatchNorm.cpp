@@ -110,7 +110,7 @@ Variable batchNorm2d(const Variable& x, const Variable& gamma, const Variable& b
   const int64_t localCount = x.tensor().numel() / xs[1];
   int64_t count = localCount;
   if (group) {  // normalize with the statistics of every rank's batch
-    count = globalBatchStatistics(*group, src, data, state.runningMean, mean, variance);
+    count = globalBatchStatistics(*group, src, data, mean, variance);
     forward(batchNormPrimitives(data, state.eps, false, false));
   } else {
     forward(b);

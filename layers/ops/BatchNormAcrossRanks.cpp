@@ -64,16 +64,19 @@ std::vector<float> padded(const float* values, int64_t channels, int64_t paddedC
 // The row kernels: a block's channels in local arrays (registers), a compile-time block for the
 // compiler to vectorize, and each kernel also built for AVX-512 (picked at load time). At the
 // baseline's SSE2 these passes cost as much as oneDNN's whole batch-norm forward.
+// Shifted by the row's first values (against cancellation in E[x^2] - E[x]^2): sum and squares of
+// x - first, per channel.
 template <int64_t kBlock>
-[[gnu::always_inline]] inline void rowSums(const float* x, int64_t positions, int64_t step, const float* shift, float* sum, float* squares) {
+[[gnu::always_inline]] inline void rowSums(const float* x, int64_t positions, int64_t step, float* first, float* sum, float* squares) {
   float c[kBlock], s[kBlock]{}, q[kBlock]{};
-  std::copy(shift, shift + kBlock, c);
+  std::copy(x, x + kBlock, c);
   for (int64_t p = 0; p < positions; ++p)
     for (int64_t i = 0; i < kBlock; ++i) {
       const float v = x[p * step + i] - c[i];
       s[i] += v;
       q[i] += v * v;
     }
+  std::copy(c, c + kBlock, first);
   std::copy(s, s + kBlock, sum);
   std::copy(q, q + kBlock, squares);
 }
@@ -87,14 +90,15 @@ template <int64_t kBlock>
     for (int64_t i = 0; i < kBlock; ++i) dx[p * step + i] += b[i] + a[i] * x[p * step + i];
 }
 
-// sum = sum of (x - shift), squares = sum of (x - shift)^2 over one row, per channel of the block.
-[[gnu::target_clones("avx512f", "default")]] void addRowSums(const float* x, int64_t positions, int64_t step, int64_t block, const float* shift,
+// first = the row's first values, sum = sum of (x - first), squares = sum of (x - first)^2 over one row,
+// per channel of the block.
+[[gnu::target_clones("avx512f", "default")]] void addRowSums(const float* x, int64_t positions, int64_t step, int64_t block, float* first,
                                                                float* sum, float* squares) {
   switch (block) {
-    case 16: return rowSums<16>(x, positions, step, shift, sum, squares);
-    case 8: return rowSums<8>(x, positions, step, shift, sum, squares);
-    case 4: return rowSums<4>(x, positions, step, shift, sum, squares);
-    default: return rowSums<1>(x, positions, step, shift, sum, squares);
+    case 16: return rowSums<16>(x, positions, step, first, sum, squares);
+    case 8: return rowSums<8>(x, positions, step, first, sum, squares);
+    case 4: return rowSums<4>(x, positions, step, first, sum, squares);
+    default: return rowSums<1>(x, positions, step, first, sum, squares);
   }
 }
 
@@ -125,24 +129,24 @@ void addChannelAffine(Tensor& dx, const Tensor& x, const ChannelRows& rows, cons
 }  // namespace
 
 // One pass of sums and sums of squares, so that the forward needs no pass to compute the local
-// statistics apart from the global ones. Each row sums in float, shifted by `shift` (the same on every
-// rank) against cancellation in E[x^2] - E[x]^2, and rows add up in double.
-int64_t globalBatchStatistics(const Communicator& group, const Tensor& src, const memory::desc& data, const Tensor& shift, Tensor& mean,
-                              Tensor& variance) {
+// statistics apart from the global ones. Each row sums in float, shifted by its first values, and
+// rows add up unshifted in double.
+int64_t globalBatchStatistics(const Communicator& group, const Tensor& src, const memory::desc& data, Tensor& mean, Tensor& variance) {
   const ChannelRows rows(data);
   const int64_t channels = rows.channels(), width = 2 * rows.paddedChannels();
-  const std::vector<float> guess = padded(shift.data<float>(), channels, rows.paddedChannels());
   const float* in = static_cast<const float*>(src.raw());
+  const double positions = static_cast<double>(rows.width());
   std::vector<double> partial(static_cast<size_t>(omp_get_max_threads() * width), 0.0);
 #pragma omp parallel
   {
     double* mine = partial.data() + omp_get_thread_num() * width;
     rows.forEach([&](int64_t at, int64_t first) {
-      float sum[16], squares[16];
-      addRowSums(in + at, rows.width(), rows.step(), rows.block(), guess.data() + first, sum, squares);
+      float shift[16], sum[16], squares[16];
+      addRowSums(in + at, rows.width(), rows.step(), rows.block(), shift, sum, squares);
       for (int64_t i = 0; i < rows.block(); ++i) {
-        mine[2 * (first + i)] += sum[i];
-        mine[2 * (first + i) + 1] += squares[i];
+        const double c = shift[i], s = sum[i];
+        mine[2 * (first + i)] += s + positions * c;
+        mine[2 * (first + i) + 1] += squares[i] + c * (2 * s + positions * c);
       }
     });
   }
@@ -155,9 +159,9 @@ int64_t globalBatchStatistics(const Communicator& group, const Tensor& src, cons
   float* m = mean.data<float>();
   float* v = variance.data<float>();
   for (int64_t c = 0; c < channels; ++c) {
-    const double shifted = sums[1 + 2 * c] / total;
-    m[c] = static_cast<float>(guess[c] + shifted);
-    v[c] = static_cast<float>(std::max(0.0, sums[2 + 2 * c] / total - shifted * shifted));
+    const double average = sums[1 + 2 * c] / total;
+    m[c] = static_cast<float>(average);
+    v[c] = static_cast<float>(std::max(0.0, sums[2 + 2 * c] / total - average * average));
   }
   return static_cast<int64_t>(total);
 }

@@ -10,10 +10,8 @@
 namespace fgq {
 
 // mean and variance (biased, [C] f32) over every rank's batch of src (f32 [N, C, H, W] in layout data);
-// returns the number of values per channel over all ranks. shift ([C] f32, equal on every rank, the
-// running mean say) is a guess of the mean that keeps the sums of squares accurate. One allreduce.
-int64_t globalBatchStatistics(const Communicator& group, const Tensor& src, const dnnl::memory::desc& data, const Tensor& shift, Tensor& mean,
-                              Tensor& variance);
+// returns the number of values per channel over all ranks. One allreduce.
+int64_t globalBatchStatistics(const Communicator& group, const Tensor& src, const dnnl::memory::desc& data, Tensor& mean, Tensor& variance);
 
 // diffSrc holds oneDNN's backward over the local batch (localCount values per channel), normalized with
 // the global mean and variance; it becomes the global batch's gradient (totalCount values per channel),
