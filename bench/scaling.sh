@@ -42,9 +42,10 @@ resnet50() {  # processes out
     --set train.eval_batch_size=8
 }
 
-for model in resnet20 resnet50; do
-  for processes in 1 2; do
-    for ((r = 0; r < repeats; ++r)); do
+# One and two processes alternate, so that both medians see the same hours of this VM's varying speed.
+for ((r = 0; r < repeats; ++r)); do
+  for model in resnet20 resnet50; do
+    for processes in 1 2; do
       echo "scaling: $model, $processes process(es), run $((r + 1)) of $repeats" >&2
       "$model" "$processes" "$work/${model}_p${processes}_r$r"
     done

@@ -7,8 +7,10 @@
 #include <vector>
 
 #include "core/Random.h"
+#include "core/TensorOps.h"
 #include "layers/onednn/TensorMemory.h"
 #include "layers/ops/BatchNormAcrossRanks.h"
+#include "layers/reference/Reference.h"
 
 using namespace fgq;
 using dnnl::memory;
@@ -52,36 +54,26 @@ TEST_CASE("synchronized batch norm's statistics on one process equal the batch's
   }
 }
 
-// With the local count half the total, the correction is a non-zero affine term per channel.
-TEST_CASE("the global-batch correction of batch norm's backward adds its per-channel affine term, plain and blocked, padding kept zero") {
-  const Tensor x = activations(2), dx = activations(3);
-  Tensor gamma = Tensor::empty({kChannels});
+// On one process the global batch is the local one: the plain-loop reference of batch norm's training
+// backward (in double) is the oracle.
+TEST_CASE("synchronized batch norm's backward on one process equals the reference's, plain and blocked, padding kept zero") {
+  const Tensor x = activations(2), dy = activations(3);
+  Tensor gamma = Tensor::empty({kChannels}), mean = Tensor::empty({kChannels}), variance = Tensor::empty({kChannels});
   Random(4).fillUniform(gamma, 0.5, 1.5);
-  Tensor mean = Tensor::full({kChannels}, 10.0f), variance = Tensor::full({kChannels}, 2.0f);
-  Tensor diffShift = Tensor::empty({kChannels}), diffScale = Tensor::empty({kChannels});
-  for (int64_t c = 0; c < kChannels; ++c) {
-    diffShift.data<float>()[c] = 0.25f * static_cast<float>(c) - 2.0f;
-    diffScale.data<float>()[c] = 1.55f - 0.1f * static_cast<float>(c);  // none zero
-  }
-  const double eps = 1e-5, local = kPerChannel, total = 2.0 * kPerChannel;
+  const double eps = 1e-5;
+  globalBatchStatistics(Communicator::world(), x, onednn::descOf(x), mean, variance);
+  const auto expected = reference::batchNormBackward(dy.to(DType::kF64), x.to(DType::kF64), gamma.to(DType::kF64), mean.to(DType::kF64),
+                                                     variance.to(DType::kF64), eps, true);
   for (auto tag : {memory::format_tag::nchw, memory::format_tag::nChw16c}) {
     const memory::desc data = layout(tag);
-    Tensor corrected = onednn::toDesc(dx, data).clone();
-    correctToGlobalBatch(Communicator::world(), corrected, onednn::toDesc(x, data), data, gamma, mean, variance, diffShift, diffScale,
-                         kPerChannel, 2 * kPerChannel, eps);
-    const Tensor plain = onednn::toDesc(corrected, onednn::descOf(x));  // x is plain
-    double worst = 0;
-    for (int64_t i = 0; i < x.numel(); ++i) {
-      const int64_t c = channelOf(i);
-      const double invStd = 1 / std::sqrt(2.0 + eps), k = gamma.data<float>()[c] * invStd;
-      const double a = k * diffShift.data<float>()[c] * (1 / local - 1 / total);
-      const double b = k * diffScale.data<float>()[c] * (1 / local - 1 / total) * invStd;
-      worst = std::max(worst, std::abs(at(plain, i) - (at(dx, i) + a + b * (at(x, i) - 10.0))));
-    }
+    const BatchNormGradients g =
+        globalBatchBackward(Communicator::world(), onednn::toDesc(x, data), onednn::toDesc(dy, data), data, gamma, mean, variance, eps);
     INFO("layout " << static_cast<int>(tag));
-    CHECK(worst < 1e-5);
+    CHECK(compare(onednn::toDesc(g.diffSrc, onednn::descOf(x)), expected.gx).relative < 1e-5);
+    CHECK(compare(g.diffScale, expected.gGamma).relative < 1e-5);
+    CHECK(compare(g.diffShift, expected.gBeta).relative < 1e-5);
     if (tag == memory::format_tag::nChw16c) {  // channels 20..31 of the second block stay zero
-      const float* raw = static_cast<const float*>(corrected.raw());
+      const float* raw = static_cast<const float*>(g.diffSrc.raw());
       double padding = 0;
       for (int64_t row = 0; row < 5 * 2 * 7 * 6; ++row)
         if (row / (7 * 6) % 2 == 1)

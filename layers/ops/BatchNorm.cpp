@@ -60,6 +60,22 @@ void updateRunningStats(BatchNormState& state, const Tensor& mean, const Tensor&
   });
 }
 
+BatchNormGradients localBatchBackward(const BatchNormPrimitives& b, const Tensor& src, const Tensor& diffDst, const memory::desc& data,
+                                      const Tensor& gamma, const Tensor& beta, const Tensor& mean, const Tensor& variance) {
+  BatchNormGradients g{onednn::emptyForDesc(src.shape(), data), Tensor::empty(gamma.shape()), Tensor::empty(beta.shape())};
+  onednn::execute(b.backward, b.backwardPd.scratchpad_desc(),
+                  {{DNNL_ARG_SRC, onednn::memoryOf(src)},
+                   {DNNL_ARG_MEAN, onednn::memoryOf(mean)},
+                   {DNNL_ARG_VARIANCE, onednn::memoryOf(variance)},
+                   {DNNL_ARG_DIFF_DST, onednn::memoryOf(diffDst)},
+                   {DNNL_ARG_SCALE, onednn::memoryOf(gamma)},
+                   {DNNL_ARG_SHIFT, onednn::memoryOf(beta)},  // the backward primitive asks for it too
+                   {DNNL_ARG_DIFF_SRC, onednn::memoryOf(g.diffSrc)},
+                   {DNNL_ARG_DIFF_SCALE, onednn::memoryOf(g.diffScale)},
+                   {DNNL_ARG_DIFF_SHIFT, onednn::memoryOf(g.diffShift)}});
+  return g;
+}
+
 Variable batchNormReference(const Variable& x, const Variable& gamma, const Variable& beta, BatchNormState& state,
                             bool training) {
   const double eps = state.eps;
@@ -107,8 +123,7 @@ Variable batchNorm2d(const Variable& x, const Variable& gamma, const Variable& b
                      {DNNL_ARG_MEAN, onednn::memoryOf(mean)},
                      {DNNL_ARG_VARIANCE, onednn::memoryOf(variance)}});
   };
-  const int64_t localCount = x.tensor().numel() / xs[1];
-  int64_t count = localCount;
+  int64_t count = x.tensor().numel() / xs[1];
   if (group) {  // normalize with the statistics of every rank's batch
     count = globalBatchStatistics(*group, src, data, mean, variance);
     forward(batchNormPrimitives(data, state.eps, false, false));
@@ -119,24 +134,13 @@ Variable batchNorm2d(const Variable& x, const Variable& gamma, const Variable& b
   if (!withBackward) return Variable(dst);
 
   const double eps = state.eps;
-  return Variable(dst, {x, gamma, beta}, [&b, src, mean, variance, data, group, localCount, count, eps](std::vector<Variable>& in, const Tensor& gy) {
+  return Variable(dst, {x, gamma, beta}, [&b, src, mean, variance, data, group, eps](std::vector<Variable>& in, const Tensor& gy) {
     const Tensor diffDst = onednn::toDesc(gy, data);
-    Tensor diffSrc = onednn::emptyForDesc(in[0].shape(), data);
-    Tensor diffScale = Tensor::empty(in[1].shape()), diffShift = Tensor::empty(in[2].shape());
-    onednn::execute(b.backward, b.backwardPd.scratchpad_desc(),
-                    {{DNNL_ARG_SRC, onednn::memoryOf(src)},
-                     {DNNL_ARG_MEAN, onednn::memoryOf(mean)},
-                     {DNNL_ARG_VARIANCE, onednn::memoryOf(variance)},
-                     {DNNL_ARG_DIFF_DST, onednn::memoryOf(diffDst)},
-                     {DNNL_ARG_SCALE, onednn::memoryOf(in[1].tensor())},
-                     {DNNL_ARG_SHIFT, onednn::memoryOf(in[2].tensor())},  // the backward primitive asks for it too
-                     {DNNL_ARG_DIFF_SRC, onednn::memoryOf(diffSrc)},
-                     {DNNL_ARG_DIFF_SCALE, onednn::memoryOf(diffScale)},
-                     {DNNL_ARG_DIFF_SHIFT, onednn::memoryOf(diffShift)}});
-    if (group) correctToGlobalBatch(*group, diffSrc, src, data, in[1].tensor(), mean, variance, diffShift, diffScale, localCount, count, eps);
-    in[0].addGrad(diffSrc);
-    in[1].addGrad(diffScale);
-    in[2].addGrad(diffShift);
+    BatchNormGradients g = group ? globalBatchBackward(*group, src, diffDst, data, in[1].tensor(), mean, variance, eps)
+                                 : localBatchBackward(b, src, diffDst, data, in[1].tensor(), in[2].tensor(), mean, variance);
+    in[0].addGrad(g.diffSrc);
+    in[1].addGrad(g.diffScale);
+    in[2].addGrad(g.diffShift);
   });
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// Synchronized batch norm's arithmetic: statistics of every rank's batch together, and the correction
-// that turns a batch-norm backward over the local batch into the global batch's. Both read the
-// activations in the layout oneDNN keeps them in (plain, or channels blocked), never reordered.
+// Synchronized batch norm's arithmetic: the statistics of every rank's batch together, and the backward
+// of a batch norm that normalized with them. Both read the activations in the layout oneDNN keeps them
+// in (plain, or channels blocked by 4, 8 or 16), never reordered.
 #include <dnnl.hpp>
 
 #include "core/Communicator.h"
@@ -13,11 +13,14 @@ namespace fgq {
 // returns the number of values per channel over all ranks. One allreduce.
 int64_t globalBatchStatistics(const Communicator& group, const Tensor& src, const dnnl::memory::desc& data, Tensor& mean, Tensor& variance);
 
-// diffSrc holds oneDNN's backward over the local batch (localCount values per channel), normalized with
-// the global mean and variance; it becomes the global batch's gradient (totalCount values per channel),
-// from the sums over the ranks of diffShift and diffScale. One allreduce.
-void correctToGlobalBatch(const Communicator& group, Tensor& diffSrc, const Tensor& src, const dnnl::memory::desc& data, const Tensor& gamma,
-                          const Tensor& mean, const Tensor& variance, const Tensor& diffShift, const Tensor& diffScale, int64_t localCount,
-                          int64_t totalCount, double eps);
+struct BatchNormGradients {
+  Tensor diffSrc;               // in layout data
+  Tensor diffScale, diffShift;  // [C], over this rank's batch: the parameters' gradients before they are averaged over ranks
+};
+// Batch norm's backward for a forward normalized with mean and variance of every rank's batch (from
+// globalBatchStatistics): the gradient of the global batch's loss for this rank's inputs. src and
+// diffDst are f32 in layout data. One allreduce.
+BatchNormGradients globalBatchBackward(const Communicator& group, const Tensor& src, const Tensor& diffDst, const dnnl::memory::desc& data,
+                                       const Tensor& gamma, const Tensor& mean, const Tensor& variance, double eps);
 
 }  // namespace fgq
