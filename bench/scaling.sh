@@ -7,7 +7,8 @@
 #   resnet50  configs/resnet50_n64.json, distillation fine-tuning of the N=64 model (the teacher is
 #             replicated on every rank), 16 images per rank, 12 steps, on generated ImageNet-shaped
 #             data with torchvision's random-init weights (bench/synthetic_imagenet.sh)
-# Each configuration runs REPEATS times (default 3); the table gives the median.
+# Each configuration runs REPEATS times (default 3); the table gives the medians, and the median of each
+# 2-process run's ratio to the 1-process run just before it.
 #   bench/scaling.sh [REPEATS [WORK_DIR]]   (default 3, /tmp/fgq_scaling)
 # Needs build/ (scripts/build.sh), Open MPI (scripts/setup.sh installs it) and, for resnet50, Debian's
 # python3-torch and python3-torchvision. Never beside another benchmark: it uses both cores.
@@ -57,13 +58,15 @@ import json, statistics, sys
 work, repeats = sys.argv[1], int(sys.argv[2])
 def runs(model, p):
     return [json.load(open(f"{work}/{model}_p{p}_r{r}/summary.json")) for r in range(repeats)]
-print("| model | batch per rank | 1 process img/s | 2 processes img/s | speed-up | allreduce ms/step | hidden share |")
-print("|---|---|---|---|---|---|---|")
+print("| model | batch per rank | 1 process img/s | 2 processes img/s | speed-up | paired speed-up | allreduce ms/step | hidden share |")
+print("|---|---|---|---|---|---|---|---|")
 for model, batch in (("resnet20", 128), ("resnet50", 16)):
-    one = statistics.median(s["steady_images_per_second"] for s in runs(model, 1))
-    two_runs = runs(model, 2)
+    one_runs, two_runs = runs(model, 1), runs(model, 2)
+    one = statistics.median(s["steady_images_per_second"] for s in one_runs)
     two = statistics.median(s["steady_images_per_second"] for s in two_runs)
+    # each 2-process run against the 1-process run just before it: the VM's speed drifts between runs
+    paired = statistics.median(b["steady_images_per_second"] / a["steady_images_per_second"] for a, b in zip(one_runs, two_runs))
     per_step = statistics.median(1000 * s["allreduce"]["seconds"] / s["steps"] for s in two_runs)
     hidden = statistics.median(s["allreduce"]["hidden_share"] for s in two_runs)
-    print(f"| {model} | {batch} | {one:.1f} | {two:.1f} | {two / one:.2f}x | {per_step:.1f} | {100 * hidden:.0f}% |")
+    print(f"| {model} | {batch} | {one:.2f} | {two:.2f} | {two / one:.2f}x | {paired:.2f}x | {per_step:.1f} | {100 * hidden:.0f}% |")
 PY
