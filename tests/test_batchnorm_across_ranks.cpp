@@ -17,22 +17,23 @@ using dnnl::memory;
 
 namespace {
 
-const Shape kShape{5, 20, 7, 6};
-const int64_t kChannels = 20, kPerChannel = 5 * 7 * 6;
+// A plane of 19 x 17 positions: longer than the float chunks (64 positions) the kernels sum in.
+const int64_t kBatch = 3, kChannels = 20, kHeight = 19, kWidth = 17, kPlane = kHeight * kWidth, kPerChannel = kBatch * kPlane;
+const Shape kShape{kBatch, kChannels, kHeight, kWidth};
 
 // Channel c's values spread by 0.5 around 3 + c: a mean far from zero against the spread.
 Tensor activations(uint64_t seed) {
   Random random(seed);
   Tensor t = Tensor::empty(kShape);
   random.fillUniform(t, -0.5, 0.5);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] += 3.0f + static_cast<float>(i / (7 * 6) % kChannels);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] += 3.0f + static_cast<float>(i / kPlane % kChannels);
   return t;
 }
 
-memory::desc layout(memory::format_tag tag) { return memory::desc({5, 20, 7, 6}, memory::data_type::f32, tag); }
+memory::desc layout(memory::format_tag tag) { return memory::desc({kBatch, kChannels, kHeight, kWidth}, memory::data_type::f32, tag); }
 
 float at(const Tensor& plain, int64_t i) { return plain.data<float>()[i]; }
-int64_t channelOf(int64_t i) { return i / (7 * 6) % kChannels; }
+int64_t channelOf(int64_t i) { return i / kPlane % kChannels; }
 
 }  // namespace
 
@@ -75,8 +76,8 @@ TEST_CASE("synchronized batch norm's backward on one process equals the referenc
     if (tag == memory::format_tag::nChw16c) {  // channels 20..31 of the second block stay zero
       const float* raw = static_cast<const float*>(g.diffSrc.raw());
       double padding = 0;
-      for (int64_t row = 0; row < 5 * 2 * 7 * 6; ++row)
-        if (row / (7 * 6) % 2 == 1)
+      for (int64_t row = 0; row < kBatch * 2 * kPlane; ++row)
+        if (row / kPlane % 2 == 1)
           for (int64_t i = 4; i < 16; ++i) padding = std::max(padding, std::abs(static_cast<double>(raw[row * 16 + i])));
       CHECK(padding == 0);
     }
