@@ -110,26 +110,19 @@ Variable batchNorm2d(const Variable& x, const Variable& gamma, const Variable& b
   const Communicator* group = training && tSynchronizedGroup && tSynchronizedGroup->distributed() ? tSynchronizedGroup : nullptr;
   const Tensor src = x.tensor();
   const memory::desc data = onednn::descOf(src);
-  const BatchNormPrimitives& b = batchNormPrimitives(data, state.eps, training, withBackward);
+  // Synchronized, oneDNN normalizes with the statistics of every rank's batch, and backward is ours.
+  const BatchNormPrimitives& b = batchNormPrimitives(data, state.eps, training && !group, withBackward && !group);
   Tensor dst = onednn::emptyForDesc(xs, data);
   Tensor mean = training ? Tensor::empty(channels) : state.runningMean.clone();
   Tensor variance = training ? Tensor::empty(channels) : state.runningVar.clone();
-  auto forward = [&](const BatchNormPrimitives& p) {
-    onednn::execute(p.forward, p.forwardPd.scratchpad_desc(),
-                    {{DNNL_ARG_SRC, onednn::memoryOf(src)},
-                     {DNNL_ARG_DST, onednn::memoryOf(dst)},
-                     {DNNL_ARG_SCALE, onednn::memoryOf(gamma.tensor())},
-                     {DNNL_ARG_SHIFT, onednn::memoryOf(beta.tensor())},
-                     {DNNL_ARG_MEAN, onednn::memoryOf(mean)},
-                     {DNNL_ARG_VARIANCE, onednn::memoryOf(variance)}});
-  };
-  int64_t count = x.tensor().numel() / xs[1];
-  if (group) {  // normalize with the statistics of every rank's batch
-    count = globalBatchStatistics(*group, src, data, mean, variance);
-    forward(batchNormPrimitives(data, state.eps, false, false));
-  } else {
-    forward(b);
-  }
+  const int64_t count = group ? globalBatchStatistics(*group, src, data, mean, variance) : x.tensor().numel() / xs[1];
+  onednn::execute(b.forward, b.forwardPd.scratchpad_desc(),
+                  {{DNNL_ARG_SRC, onednn::memoryOf(src)},
+                   {DNNL_ARG_DST, onednn::memoryOf(dst)},
+                   {DNNL_ARG_SCALE, onednn::memoryOf(gamma.tensor())},
+                   {DNNL_ARG_SHIFT, onednn::memoryOf(beta.tensor())},
+                   {DNNL_ARG_MEAN, onednn::memoryOf(mean)},
+                   {DNNL_ARG_VARIANCE, onednn::memoryOf(variance)}});
   if (training) updateRunningStats(state, mean, variance, count);
   if (!withBackward) return Variable(dst);
 
