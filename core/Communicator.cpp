@@ -2,7 +2,6 @@
 
 #include <mpi.h>
 
-#include <algorithm>
 #include <cstdlib>
 
 #include "core/Error.h"
@@ -48,11 +47,6 @@ Communicator::~Communicator() {
   if (initialized_) MPI_Finalize();
 }
 
-void Communicator::allreduceSum(std::span<float> values) const {
-  if (!distributed()) return;
-  check(MPI_Allreduce(MPI_IN_PLACE, values.data(), count(values.size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD), "allreduce");
-}
-
 void Communicator::allreduceSum(std::span<double> values) const {
   if (!distributed()) return;
   check(MPI_Allreduce(MPI_IN_PLACE, values.data(), count(values.size()), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD), "allreduce");
@@ -61,15 +55,6 @@ void Communicator::allreduceSum(std::span<double> values) const {
 void Communicator::allreduceMax(std::span<double> values) const {
   if (!distributed()) return;
   check(MPI_Allreduce(MPI_IN_PLACE, values.data(), count(values.size()), MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD), "allreduce");
-}
-
-void Communicator::allgather(std::span<const double> mine, std::span<double> all) const {
-  FGQ_CHECK(all.size() == mine.size() * static_cast<size_t>(size_), "allgather of " << mine.size() << " values into " << all.size());
-  if (!distributed()) {
-    std::copy(mine.begin(), mine.end(), all.begin());
-    return;
-  }
-  check(MPI_Allgather(mine.data(), count(mine.size()), MPI_DOUBLE, all.data(), count(mine.size()), MPI_DOUBLE, MPI_COMM_WORLD), "allgather");
 }
 
 void Communicator::broadcast(std::span<std::byte> bytes, int root) const {

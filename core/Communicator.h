@@ -28,12 +28,9 @@ class Communicator {
   }
 
   // In place: every rank ends with the elementwise sum over the ranks.
-  void allreduceSum(std::span<float> values) const;
   void allreduceSum(std::span<double> values) const;
   // In place: every rank ends with the elementwise maximum over the ranks.
   void allreduceMax(std::span<double> values) const;
-  // all[r * mine.size() + i] = rank r's mine[i], on every rank.
-  void allgather(std::span<const double> mine, std::span<double> all) const;
   // Rank `root`'s bytes to every rank.
   void broadcast(std::span<std::byte> bytes, int root = 0) const;
   void barrier() const;
