@@ -279,7 +279,7 @@ TEST_CASE("fgq-eval on a VBD export reproduces the run's numbers") {
   writeTinyDataset(dir / "data");
   trainTinyTeacher(dir);
   nlohmann::json c = compressionConfig(dir, "vbd");
-  c["vbd"] = {{"gamma", 0.1}, {"images", 4}, {"holdout_views", 8}, {"batch_size", 8},
+  c["vbd"] = {{"gamma", 0.1}, {"images", 4}, {"holdout_views", 8}, {"batch_size", 8}, {"synthetic_images", 16}, {"synthesis_steps", 50},
               {"steps", {{"per_tensor", 3}, {"per_channel", 2}, {"final", 2}}}};
   const nlohmann::json summary = runExperiment(parse(c), {});
   const nlohmann::json eval = evaluateModelFile(dir / "vbd/vbd.safetensors", {});
@@ -393,7 +393,8 @@ TEST_CASE("calibration reads exactly K distinct images (seeded), and with none s
   CHECK(synthesized["agreement"].get<double>() > 50.0);
 
   nlohmann::json v = compressionConfig(dir, "vbd");
-  v["vbd"] = {{"gamma", 0.1}, {"images", 3}, {"holdout_views", 8}, {"batch_size", 8}, {"steps", {{"per_tensor", 2}, {"per_channel", 1}, {"final", 2}}}};
+  v["vbd"] = {{"gamma", 0.1}, {"images", 3}, {"holdout_views", 8}, {"batch_size", 8}, {"synthesis_steps", 20},
+              {"steps", {{"per_tensor", 2}, {"per_channel", 1}, {"final", 2}}}};
   CHECK(runExperiment(parse(v), {})["images"] == 3);
 }
 

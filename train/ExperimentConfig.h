@@ -122,7 +122,8 @@ struct VbdConfig {
   int64_t evalEverySteps = 25, patience = 4;
   std::string bitRounding = "up";  // or "objective" (docs/calibration.md, "Rounding B")
   VbdOptions start;  // the bit depths the quantizers start from
-  SynthesisOptions synthesis{128};  // inputs synthesized from the FP32 model beside the views (docs/calibration.md, "VBD"; its seed is `seed`)
+  // Inputs synthesized from the FP32 model beside the views, 500 steps each (docs/calibration.md, "VBD"; its seed is `seed`).
+  SynthesisOptions synthesis{128, 500};
 };
 
 // Data-parallel training under mpirun (docs/distributed.md); without it nothing here is used.
