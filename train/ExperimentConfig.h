@@ -122,7 +122,7 @@ struct VbdConfig {
   int64_t evalEverySteps = 25, patience = 4;
   std::string bitRounding = "up";  // or "objective" (docs/calibration.md, "Rounding B")
   VbdOptions start;  // the bit depths the quantizers start from
-  // Inputs synthesized from the FP32 model beside the views, 500 steps each (docs/calibration.md, "VBD"; its seed is `seed`).
+  // Inputs synthesized from the FP32 model beside the views, in 500 Adam steps (docs/calibration.md, "VBD"; its seed is `seed`).
   SynthesisOptions synthesis{128, 500};
 };
 
