@@ -1,4 +1,4 @@
-// fgq-eval MODEL_FILE [--config CONFIG] [--set key.path=value ...] [--teacher FILE] [--engine E] [--json]
+// fgq-eval MODEL_FILE [--config CONFIG] [--set key.path=value ...] [--teacher FILE | --no-teacher] [--engine E] [--json]
 // Evaluates an FP32 or converted model file on its config's evaluation set.
 #include <iostream>
 
@@ -13,6 +13,7 @@ constexpr const char* kUsage =
     "                         dict (model.safetensors)\n"
     "  --config CONFIG        the experiment config (required for a plain state dict)\n"
     "  --teacher FILE         the FP32 teacher to compare with, instead of the one the model file records\n"
+    "  --no-teacher           measure the model alone, without the teacher its file records\n"
     "  --engine E             fp32 (default: as fgq trains it, a converted model fake-quantized), integer (a\n"
     "                         converted FGQ model in integers, ternary layers exact) or integer-folded\n"
     "                         (ternary layers folded to int8 per output channel, on oneDNN)\n"
@@ -45,13 +46,13 @@ void printText(const nlohmann::json& m) {
 
 int main(int argc, char** argv) {
   try {
-    const fgq::CommandLine line = fgq::parseCommandLine(argc, argv, {"--config", "--set", "--save-outputs", "--teacher", "--engine"}, {"--json"}, kUsage);
+    const fgq::CommandLine line = fgq::parseCommandLine(argc, argv, {"--config", "--set", "--save-outputs", "--teacher", "--engine"}, {"--json", "--no-teacher"}, kUsage);
     if (line.has("--help")) {
       std::cout << kUsage;
       return 0;
     }
     const nlohmann::json measures = fgq::evaluateModelFile(
-        line.positional, {line.value("--config"), line.all("--set"), line.value("--teacher"), line.all("--engine").empty() ? "fp32" : line.value("--engine")}, line.value("--save-outputs"));
+        line.positional, {line.value("--config"), line.all("--set"), line.value("--teacher"), line.all("--engine").empty() ? "fp32" : line.value("--engine"), line.has("--no-teacher")}, line.value("--save-outputs"));
     if (line.has("--json"))
       std::cout << measures.dump(2) << "\n";
     else

@@ -364,6 +364,9 @@ TEST_CASE("a compressed model finds its teacher from any directory; a changed te
   }
   const std::string model = dir / "fgq/quantized.safetensors";
   CHECK(errorOf([&] { evaluateModelFile(model, {}); }).find("has changed since the conversion") != std::string::npos);
+  const nlohmann::json without = evaluateModelFile(model, {"", {}, "", "fp32", true});
+  CHECK(without["top1"] == summary["final_top1"]);
+  CHECK_FALSE(without.contains("agreement"));
   const nlohmann::json overridden = evaluateModelFile(model, {"", {}, dir / "teacher_copy.safetensors"});
   CHECK(overridden["teacher_top1"] == summary["teacher_top1"]);
   fs::remove(dir / "teacher/model.safetensors");

@@ -80,7 +80,8 @@ LoadedModel loadModelFile(const std::string& path, const ModelFileOptions& optio
   fillModel(loaded, file, path, vbd, options.engine == "fp32");
   const Experiment& e = loaded.experiment;
   const bool namesTeacher = !e.model.weights.empty() && std::filesystem::absolute(e.model.weights) != std::filesystem::absolute(path);
-  if (namesTeacher || !options.teacher.empty()) {
+  if (options.withoutTeacher && !options.teacher.empty()) throw Error(path + ": --teacher and --no-teacher exclude each other");
+  if (!options.withoutTeacher && (namesTeacher || !options.teacher.empty())) {
     const nlohmann::json record = loaded.quantized ? description.value("teacher", nlohmann::json()) : nlohmann::json();
     const TeacherSearch teacher = findTeacher(record, path, e.model.weights, options.teacher);
     if (teacher.path.empty()) {

@@ -27,6 +27,9 @@ struct ModelFileOptions {
   // "fp32": the model as fgq trains it (a converted one fake-quantized); "integer" / "integer-folded":
   // a converted FGQ model in the integer engine (infer/IntegerModel.h), ternary layers exact or folded.
   std::string engine = "fp32";
+  // Measure the model alone even when its file records a teacher: for a model whose teacher has been
+  // retrained in place, or where only the model's own measures matter.
+  bool withoutTeacher = false;
 };
 
 // Throws naming the file for anything that does not fit.

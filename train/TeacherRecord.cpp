@@ -30,7 +30,7 @@ TeacherSearch findTeacher(const nlohmann::json& record, const std::string& model
     if (candidate.empty() || !fs::is_regular_file(candidate)) continue;
     if (record.is_object() && fileHash(candidate) != record.value("hash", ""))
       throw Error(modelPath + ": its teacher " + candidate + " has changed since the conversion (hash " + fileHash(candidate) + ", recorded " +
-                  record.value("hash", "") + "); pass --teacher FILE to compare with it anyway");
+                  record.value("hash", "") + "); pass --teacher FILE to compare with it anyway, or --no-teacher");
     return {candidate, ""};
   }
   TeacherSearch none;
