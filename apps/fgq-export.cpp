@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (line.value("-o").empty()) throw fgq::Error(std::string("no output file given (-o MODEL.onnx)\n") + kUsage);
-    fgq::LoadedModel loaded = fgq::loadModelFile(line.positional, {line.value("--config"), line.all("--set"), "", "fp32"});
+    // An export is the model alone: the FP32 teacher a converted file records plays no part in it.
+    fgq::LoadedModel loaded = fgq::loadModelFile(line.positional, {line.value("--config"), line.all("--set"), "", "fp32", true});
     loaded.model->eval();
     const fgq::ModelOptions& o = loaded.experiment.model.options;
     const fgq::TernaryExport ternary = line.has("--folded") ? fgq::TernaryExport::kFolded : fgq::TernaryExport::kExact;

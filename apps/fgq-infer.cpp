@@ -79,7 +79,8 @@ int main(int argc, char** argv) {
     if (images.empty()) throw fgq::Error("no image given (fgq-infer MODEL_FILE IMAGE...)");
     const int64_t top = line.all("--top").empty() ? 5 : std::stoll(line.value("--top"));
     const std::string engine = line.all("--engine").empty() ? "integer" : line.value("--engine");
-    fgq::LoadedModel loaded = fgq::loadModelFile(path, {line.value("--config"), line.all("--set"), "", engine});
+    // Classifying images needs the model alone, never the FP32 teacher a converted file records.
+    fgq::LoadedModel loaded = fgq::loadModelFile(path, {line.value("--config"), line.all("--set"), "", engine, true});
     const fgq::Experiment& e = loaded.experiment;
     const fgq::Shape imageShape{e.model.options.inChannels, e.model.options.inputSize, e.model.options.inputSize};
     const std::unique_ptr<fgq::Module> integer = fgq::integerEngine(loaded, engine, imageShape);
