@@ -7,7 +7,11 @@
 // Prints lines `fgq resnet50 ENGINE BATCH images_per_second` (bench/integer_inference.sh reads them).
 // With --onnx DIR it also writes the FP32 model and each folded one as ONNX (resnet50_fp32.onnx,
 // resnet50_folded-N4.onnx, ...) for onnxruntime's timing (bench/integer_inference_onnx.mjs).
-//   bench/integer_inference [--repeats R] [--batches 1,16] [--groups 4,16,64] [--layers] [--onnx DIR]
+// With --passes P,... each engine runs its batch P images per pass through every step (ENGINE gets a
+// suffix -pP), with --pass-mb M,... as many per step as fit in M MiB (suffix -mbM); without either, as
+// the engine's defaults choose (EngineOptions::imagesPerPass and passBytes).
+//   bench/integer_inference [--repeats R] [--batches 1,16] [--groups 4,16,64] [--passes P,...] [--pass-mb M,...]
+//                           [--layers] [--onnx DIR]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -32,6 +36,8 @@ struct Options {
   int repeats = 5;
   std::vector<int64_t> batches{1, 16};
   std::vector<std::string> groups{"4", "16", "64"};
+  // The engine's pass settings to compare, each with its label's suffix.
+  std::vector<std::pair<std::string, infer::EngineOptions>> passes;
   bool layers = false;
   std::string onnxDir;  // empty: no export
 };
@@ -53,10 +59,23 @@ Options parse(int argc, char** argv) {
       o.batches.clear();
       for (const std::string& b : splitList(argv[++i])) o.batches.push_back(std::stoll(b));
     } else if (arg == "--groups" && hasValue) o.groups = splitList(argv[++i]);
-    else if (arg == "--layers") o.layers = true;
+    else if (arg == "--passes" && hasValue) {
+      for (const std::string& p : splitList(argv[++i])) {
+        infer::EngineOptions e;
+        e.imagesPerPass = std::stoll(p);
+        o.passes.emplace_back("-p" + p, e);
+      }
+    } else if (arg == "--pass-mb" && hasValue) {
+      for (const std::string& m : splitList(argv[++i])) {
+        infer::EngineOptions e;
+        e.passBytes = std::stoll(m) << 20;
+        o.passes.emplace_back("-mb" + m, e);
+      }
+    } else if (arg == "--layers") o.layers = true;
     else if (arg == "--onnx" && hasValue) o.onnxDir = argv[++i];
-    else throw Error("bench/integer_inference: unexpected argument '" + arg + "' (--repeats R, --batches 1,16, --groups 4,16,64, --layers, --onnx DIR)");
+    else throw Error("bench/integer_inference: unexpected argument '" + arg + "' (--repeats R, --batches 1,16, --groups 4,16,64, --passes P,..., --pass-mb M,..., --layers, --onnx DIR)");
   }
+  if (o.passes.empty()) o.passes.emplace_back("", infer::EngineOptions{});
   return o;
 }
 
@@ -99,14 +118,14 @@ void printLayers(infer::IntegerModel& engine, const Tensor& images, int repeats)
     if (i >= 2) runs.push_back(seconds);
   }
   const std::vector<std::string> names = engine.describe();
-  const std::vector<int64_t> macs = engine.macsPerImage();
+  const std::vector<int64_t> macs = engine.macsPerImage(), passes = engine.imagesPerPass(images.shape()[0]);
   for (size_t s = 0; s < names.size(); ++s) {
     std::vector<double> t;
     for (const auto& r : runs) t.push_back(r[s]);
     std::nth_element(t.begin(), t.begin() + t.size() / 2, t.end());
     const double median = t[t.size() / 2];
     const double gops = 2.0 * static_cast<double>(macs[s]) * static_cast<double>(images.shape()[0]) / median / 1e9;
-    std::printf("layer %8.3f ms %8.1f GOP/s  %s\n", 1000.0 * median, gops, names[s].c_str());
+    std::printf("layer %8.3f ms %8.1f GOP/s %3ld per pass  %s\n", 1000.0 * median, gops, static_cast<long>(passes[s]), names[s].c_str());
   }
 }
 
@@ -157,9 +176,13 @@ int main(int argc, char** argv) {
       model->eval();
       exportIfAsked(o, *model, "folded-N" + n, TernaryExport::kFolded);
       for (const auto& [label, engine] : {std::pair{"exact", infer::TernaryEngine::kExact}, std::pair{"folded", infer::TernaryEngine::kFolded}}) {
-        infer::IntegerModel integer(*model, {3, 224, 224}, {engine, false});
-        for (int64_t b : o.batches) report(std::string(label) + "-N" + n, b, medianSeconds(o.repeats, [&] { integer.forward(images[b]); }));
-        if (o.layers) printLayers(integer, images[o.batches.back()], o.repeats);
+        for (auto [suffix, options] : o.passes) {
+          options.ternary = engine;
+          infer::IntegerModel integer(*model, {3, 224, 224}, options);
+          const std::string name = std::string(label) + "-N" + n + suffix;
+          for (int64_t b : o.batches) report(name, b, medianSeconds(o.repeats, [&] { integer.forward(images[b]); }));
+          if (o.layers) printLayers(integer, images[o.batches.back()], o.repeats);
+        }
       }
     }
     printInt8Ceiling(o.repeats);

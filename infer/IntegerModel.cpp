@@ -325,8 +325,11 @@ class Lowering {
   std::vector<std::vector<std::pair<CodeFormat, int>>> codes_;
 };
 
-IntegerModel::IntegerModel(Module& model, const Shape& imageShape, const EngineOptions& options) : imageShape_(imageShape) {
+IntegerModel::IntegerModel(Module& model, const Shape& imageShape, const EngineOptions& options)
+    : imageShape_(imageShape), imagesPerPass_(options.imagesPerPass), passBytes_(options.passBytes) {
   FGQ_CHECK(imageShape.rank() == 3, "the integer engine needs an image shape [C, H, W], found " << imageShape.str());
+  FGQ_CHECK(options.imagesPerPass >= 0, "the integer engine's images per pass must be 0 (chosen per step) or more, found " << options.imagesPerPass);
+  FGQ_CHECK(options.passBytes > 0, "the integer engine's bytes per pass must be positive, found " << options.passBytes);
   Lowering(*this, model, options).run();
 }
 
@@ -343,15 +346,50 @@ Tensor IntegerModel::forward(const Tensor& imagesIn, std::vector<double>* stepSe
   if (it == workspaces_.end()) it = workspaces_.emplace(batch, Workspace(plan_, batch)).first;
   Workspace& ws = it->second;
   std::memcpy(ws.floats(input_), images.data<float>(), static_cast<size_t>(images.numel()) * sizeof(float));
-  if (stepSeconds) stepSeconds->clear();
-  for (auto& step : steps_) {
-    const auto start = std::chrono::steady_clock::now();
-    step->run(ws);
-    if (stepSeconds) stepSeconds->push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (stepSeconds) stepSeconds->assign(steps_.size(), 0.0);
+  const std::vector<int64_t> pass = imagesPerPass(batch);
+  for (size_t begin = 0, end = 0; begin < steps_.size(); begin = end) {
+    while (end < steps_.size() && pass[end] == pass[begin]) ++end;
+    runSteps(begin, end, pass[begin], ws, stepSeconds);
   }
   Tensor logits = Tensor::empty({batch, outputsPerImage_});
   std::memcpy(logits.data<float>(), ws.floats(output_), static_cast<size_t>(logits.numel()) * sizeof(float));
   return logits;
+}
+
+void IntegerModel::runSteps(size_t begin, size_t end, int64_t pass, Workspace& ws, std::vector<double>* stepSeconds) {
+  for (int64_t first = 0; first < ws.batch(); first += pass) {
+    Workspace images = ws.images(first, std::min(pass, ws.batch() - first));
+    for (size_t i = begin; i < end; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      steps_[i]->run(images);
+      if (stepSeconds) (*stepSeconds)[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+  }
+}
+
+std::vector<int64_t> IntegerModel::imagesPerPass(int64_t batch) const {
+  std::vector<int64_t> passes;
+  for (const auto& step : steps_) {
+    if (imagesPerPass_ > 0) {
+      passes.push_back(std::min(imagesPerPass_, batch));
+      continue;
+    }
+    std::vector<int> ids = step->buffers();
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    int64_t bytes = 0;
+    for (int id : ids) bytes += plan_.bytesPerImage(id);
+    // The whole batch where it fits, else a power of two, so that neighbouring steps of about the same
+    // size share their passes.
+    int64_t images = 1;
+    while (images * 2 <= batch && images * 2 * bytes <= passBytes_) images *= 2;
+    passes.push_back(batch * bytes <= passBytes_ ? batch : images);
+  }
+  // No step takes more images than a later one: a few long stretches of steps, each the size of its
+  // largest step (activations shrink along a CNN), rather than many that alternate.
+  for (size_t i = passes.size(); i-- > 1;) passes[i - 1] = std::min(passes[i - 1], passes[i]);
+  return passes;
 }
 
 std::vector<int64_t> IntegerModel::macsPerImage() const {

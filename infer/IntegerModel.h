@@ -21,6 +21,13 @@ enum class TernaryEngine { kExact, kFolded };
 struct EngineOptions {
   TernaryEngine ternary = TernaryEngine::kExact;
   bool scalarKernel = false;  // the exact kernel's scalar twin instead of AVX-512 VNNI (tests)
+  // A batch runs through each stretch of consecutive steps a few images at a time, so that the
+  // activations one step writes are still in cache when the next reads them (docs/integer-inference.md,
+  // "Images per pass"): `imagesPerPass` images through every step, or with 0, per step the whole batch
+  // or else the largest power of two of images whose buffers fit in `passBytes`, and no more than
+  // any later step takes.
+  int64_t imagesPerPass = 0;
+  int64_t passBytes = int64_t{8} << 20;
 };
 
 // "integer" or "integer-folded" (fgq-eval's --engine); throws naming anything else.
@@ -40,9 +47,15 @@ class IntegerModel {
   // One line per step, in order, and each step's multiply-accumulates per image.
   std::vector<std::string> describe() const;
   std::vector<int64_t> macsPerImage() const;
+  // Per step, how many images of a batch of `batch` it runs at a time (EngineOptions::imagesPerPass).
+  std::vector<int64_t> imagesPerPass(int64_t batch) const;
 
  private:
+  // Steps [begin, end) over the whole workspace, `pass` images at a time.
+  void runSteps(size_t begin, size_t end, int64_t pass, Workspace& workspace, std::vector<double>* stepSeconds);
+
   Shape imageShape_;
+  int64_t imagesPerPass_ = 0, passBytes_ = 0;
   BufferPlan plan_;
   std::vector<std::unique_ptr<Step>> steps_;
   int input_ = -1, output_ = -1;

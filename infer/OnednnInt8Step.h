@@ -19,6 +19,7 @@ class OnednnInt8Step : public Step {
   void run(Workspace& workspace) override;
   std::string describe() const override { return description_; }
   int64_t macsPerImage() const override { return layerMacsPerImage(spec_); }
+  std::vector<int> buffers() const override { return layerBuffers(spec_); }
 
  private:
   struct Compiled {

@@ -13,4 +13,11 @@ int64_t layerMacsPerImage(const LayerSpec& s) {
   return g.outH() * g.outW() * g.outC * g.inC * g.kH * g.kW;
 }
 
+std::vector<int> layerBuffers(const LayerSpec& spec) {
+  std::vector<int> ids;
+  for (int id : {spec.inputCodes, spec.residual, spec.values, spec.codes})
+    if (id >= 0) ids.push_back(id);
+  return ids;
+}
+
 }  // namespace fgq::infer

@@ -17,6 +17,9 @@ class Step {
   virtual std::string describe() const = 0;
   // Multiply-accumulates per image (convs and inner products; 0 for the steps between them).
   virtual int64_t macsPerImage() const { return 0; }
+  // The workspace buffers it reads or writes: what a pass of some images keeps in cache
+  // (IntegerModel's images per pass).
+  virtual std::vector<int> buffers() const = 0;
 };
 
 // A conv or inner product as the engine runs it, batch norm folded: per output channel
@@ -38,6 +41,8 @@ struct LayerSpec {
 
 // "3x3 64->64" for a conv, "2048->1000" for an inner product.
 std::string layerShape(const LayerSpec& spec);
+// Its input codes, residual, values and codes, those it has.
+std::vector<int> layerBuffers(const LayerSpec& spec);
 int64_t layerMacsPerImage(const LayerSpec& spec);
 
 }  // namespace fgq::infer

@@ -21,6 +21,7 @@ class QuantizeStep : public Step {
   QuantizeStep(std::string what, int values, Extent extent, CodeFormat format, int codes, bool fromImages);
   void run(Workspace& workspace) override;
   std::string describe() const override;
+  std::vector<int> buffers() const override { return {values_, codes_}; }
 
  private:
   std::string what_;
@@ -36,6 +37,7 @@ class MaxPoolStep : public Step {
   MaxPoolStep(std::string name, const Pool2dParams& params, Extent in, Extent out, int input, int output, char element);
   void run(Workspace& workspace) override;
   std::string describe() const override;
+  std::vector<int> buffers() const override { return {input_, output_}; }
 
  private:
   template <typename T>
@@ -53,6 +55,7 @@ class AdaptiveAvgPoolStep : public Step {
   AdaptiveAvgPoolStep(Extent in, Extent out, int input, int output);
   void run(Workspace& workspace) override;
   std::string describe() const override;
+  std::vector<int> buffers() const override { return {input_, output_}; }
 
  private:
   Extent in_, out_;
@@ -65,6 +68,7 @@ class FlattenStep : public Step {
   FlattenStep(Extent in, int input, int output);
   void run(Workspace& workspace) override;
   std::string describe() const override;
+  std::vector<int> buffers() const override { return {input_, output_}; }
 
  private:
   Extent in_;

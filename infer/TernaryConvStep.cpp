@@ -31,6 +31,12 @@ const uint8_t* TernaryConvStep::paddedInput(Workspace& ws, const ConvGeometry& g
   return padded;
 }
 
+std::vector<int> TernaryConvStep::buffers() const {
+  std::vector<int> ids = layerBuffers(spec_);
+  if (padded_ >= 0) ids.push_back(padded_);
+  return ids;
+}
+
 void TernaryConvStep::run(Workspace& ws) {
   ConvGeometry g = spec_.geometry;
   g.batch = ws.batch();

@@ -12,6 +12,7 @@ class TernaryConvStep : public Step {
   void run(Workspace& workspace) override;
   std::string describe() const override { return description_; }
   int64_t macsPerImage() const override { return layerMacsPerImage(spec_); }
+  std::vector<int> buffers() const override;
 
  private:
   const uint8_t* paddedInput(Workspace& workspace, const ConvGeometry& g);

@@ -25,18 +25,27 @@ class Workspace {
  public:
   Workspace(const BufferPlan& plan, int64_t batch);
   int64_t batch() const { return batch_; }
-  uint8_t* bytes(int id) { return buffers_.at(static_cast<size_t>(id)).get(); }
+  uint8_t* bytes(int id) { return buffers_.at(static_cast<size_t>(id)); }
   float* floats(int id) { return reinterpret_cast<float*>(bytes(id)); }
+  // Images [first, first + n) of this workspace: the same memory, every buffer offset by `first` images,
+  // so that a step run on it computes those images alone (buffers are [N, ...] per image).
+  Workspace images(int64_t first, int64_t n) const;
 
  private:
-  int64_t batch_;
+  Workspace() = default;
   struct Free {
     void operator()(uint8_t* p) const { std::free(p); }
   };
+  using Memory = std::vector<std::unique_ptr<uint8_t[], Free>>;
+
+  int64_t batch_ = 0;
+  std::vector<uint8_t*> buffers_;
+  std::vector<int64_t> bytesPerImage_;
   // Zero-filled once: padded inputs keep their zero borders. Each has slack after it, for the AMX kernel
   // (infer/TernaryConv.h), and starts on a cache line, so that the kernels' 64-byte vectors of a pixel's
   // channels never straddle two lines (on malloc's 16-byte alignment they did: twice the memory traffic).
-  std::vector<std::unique_ptr<uint8_t[], Free>> buffers_;
+  // Shared by the views of images().
+  std::shared_ptr<const Memory> memory_;
 };
 
 }  // namespace fgq::infer

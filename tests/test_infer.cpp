@@ -2,6 +2,7 @@
 // convolution it stands for.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -286,6 +287,50 @@ TEST_CASE("a converted ResNet-20 in the integer engine computes the fake-quantiz
     CHECK(e.sameTop1 >= 23);
     CHECK(f.sameTop1 >= 20);
   }
+}
+
+TEST_CASE("a batch run a few images per pass gives the logits of the whole batch at once") {
+  auto model = convertedResnet20("4", 8);
+  const int64_t batch = 7;
+  const Tensor images = randomImages(batch, {1, 28, 28}, 11);
+  auto options = [](TernaryEngine engine, int64_t imagesPerPass, int64_t passBytes) {
+    EngineOptions o{engine, false, imagesPerPass};
+    o.passBytes = passBytes;
+    return o;
+  };
+  for (const TernaryEngine engine : {TernaryEngine::kExact, TernaryEngine::kFolded}) {
+    const Tensor whole = IntegerModel(*model, {1, 28, 28}, options(engine, batch, int64_t{1} << 40)).forward(images);
+    // Fixed passes, and passes chosen per step from a budget small enough that the first steps take one
+    // image at a time and the last the whole batch.
+    for (const auto& [imagesPerPass, passBytes] : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {3, 1}, {9, 1}, {0, 64 << 10}, {0, 1}}) {
+      INFO(std::string(engine == TernaryEngine::kExact ? "exact" : "folded") << ", images per pass " << imagesPerPass << ", bytes " << passBytes);
+      IntegerModel passes(*model, {1, 28, 28}, options(engine, imagesPerPass, passBytes));
+      std::vector<double> stepSeconds;
+      const Tensor logits = passes.forward(images, &stepSeconds);
+      REQUIRE(logits.shape() == whole.shape());
+      CHECK(std::memcmp(logits.data<float>(), whole.data<float>(), static_cast<size_t>(whole.numel()) * sizeof(float)) == 0);
+      CHECK(stepSeconds.size() == passes.describe().size());
+    }
+  }
+  const std::vector<int64_t> chosen = IntegerModel(*model, {1, 28, 28}, options(TernaryEngine::kExact, 0, 64 << 10)).imagesPerPass(batch);
+  CHECK(chosen.front() == 1);
+  CHECK(chosen.back() == batch);
+  CHECK(std::is_sorted(chosen.begin(), chosen.end()));  // no step takes more images than a later one
+  CHECK_THROWS_WITH(IntegerModel(*model, {1, 28, 28}, options(TernaryEngine::kExact, -1, 1)),
+                    doctest::Contains("images per pass must be 0 (chosen per step) or more, found -1"));
+}
+
+TEST_CASE("images per pass chosen per step: the whole batch where it fits the budget, else a power of two") {
+  auto model = convertedResnet20("4", 8);
+  const IntegerModel unlimited(*model, {1, 28, 28}, {TernaryEngine::kExact, false, 0});
+  for (int64_t batch : {1, 5, 32})
+    for (int64_t pass : unlimited.imagesPerPass(batch)) CHECK(pass == batch);  // 32 images of ResNet-20 at 28 x 28 fit in the default 8 MiB
+  EngineOptions tight{TernaryEngine::kExact, false, 0};
+  tight.passBytes = 200 << 10;
+  const std::vector<int64_t> chosen = IntegerModel(*model, {1, 28, 28}, tight).imagesPerPass(64);
+  CHECK(chosen.front() < 32);  // 32 images of 28 x 28 x 16 f32 values alone are 1.6 MB
+  CHECK(chosen.back() == 64);   // the classifier's buffers are a few floats per image
+  for (int64_t pass : chosen) CHECK(((pass & (pass - 1)) == 0 || pass == 64));
 }
 
 TEST_CASE("the Fashion-MNIST ResNet-20 in the integer engine keeps the fake-quantized model's Top-1 within 0.1 point") {
