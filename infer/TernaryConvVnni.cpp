@@ -3,12 +3,14 @@
 // with 16 channels' 4 codes into that group's int32 sums; at a segment's end the sums are converted and
 // multiplied by the group's alphas into the f32 accumulators (vfmadd, as the twin's std::fma). An s8
 // input is shifted to u8 by flipping its sign bit, and 128 times the group's code sum taken off after.
-// Both cores take (row, pair of blocks) tiles; the packed codes of a pair stay in the caches along a row.
+// Both cores take (row, column of 1, 2 or 4 blocks) tiles; a column's packed codes stay in the caches
+// along a row.
 #include <immintrin.h>
 
 #include <array>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "infer/KernelCommon.h"
 #include "infer/VectorEpilogue.h"
@@ -30,6 +32,11 @@ inline __m512i broadcastBytes(const uint8_t* p) {
   std::memcpy(&v, p, sizeof v);
   return _mm512_set1_epi32(v);
 }
+
+// sum += the products of x's u8 and w's s8 bytes, 4 to a lane, in the register that holds the sum. Written
+// as the intrinsic, GCC 12 copies every sum to a fresh register and back around each vpdpbusd (two moves
+// per multiply-add, which left the loop bound by instruction dispatch).
+inline void dotAdd(__m512i& sum, __m512i x, __m512i w) { asm("vpdpbusd %2, %1, %0" : "+v"(sum) : "v"(x), "v"(w)); }
 
 // The epilogue of M pixels x J blocks; `index` is the first pixel's [N, OH, OW, K] offset.
 template <int M, int J>
@@ -100,7 +107,7 @@ void tile(const Args& a, int64_t n, int64_t y, int64_t x0, int64_t block0) {
         __m512i xv = broadcastBytes(base + m * pixelBytes + offset);
         if constexpr (Signed) xv = _mm512_xor_si512(xv, signBits);
 #pragma GCC unroll 12
-        for (int j = 0; j < J; ++j) sum[m][j] = _mm512_dpbusd_epi32(sum[m][j], xv, wv[j]);
+        for (int j = 0; j < J; ++j) dotAdd(sum[m][j], xv, wv[j]);
       }
     }
 #pragma GCC unroll 12
@@ -120,9 +127,68 @@ void tile(const Args& a, int64_t n, int64_t y, int64_t x0, int64_t block0) {
   finishTile<M, J>(a, acc, block0, ((n * g.outH() + y) * g.outW() + x0) * w.outC);
 }
 
+// Long segments (N of 32 and more): M pixels x 4 blocks of int32 sums fill the registers, and the f32
+// accumulators live in memory (L1), read and written once per segment, a few operations per 8 or more
+// vpdpbusd per sum. Twice the outputs per tile as register accumulators allow: half the code loads and
+// broadcasts per vpdpbusd. Same order of float operations as tile().
+template <int M, bool Signed>
+void wideTile(const Args& a, int64_t n, int64_t y, int64_t x0, int64_t block0) {
+  constexpr int J = 4;
+  const PackedTernary& w = a.w;
+  const ConvGeometry& g = a.g;
+  const uint8_t* base = a.input + ((n * g.paddedH() + y * g.strideH) * g.paddedW() + x0 * g.strideW) * g.paddedC();
+  const int64_t pixelBytes = g.strideW * g.paddedC();
+  const int8_t* codes = w.codes.data() + block0 * w.steps * kLanes * 4;
+  const int64_t blockCodes = w.steps * kLanes * 4;
+  const __m512i signBits = _mm512_set1_epi32(static_cast<int32_t>(0x80808080u));
+  alignas(64) float accumulators[M][J][kLanes] = {};
+  int64_t step = 0;
+  for (int64_t seg = 0; seg < w.segments; ++seg) {
+    __m512i sum[M][J];
+#pragma GCC unroll 12
+    for (int m = 0; m < M; ++m)
+#pragma GCC unroll 12
+      for (int j = 0; j < J; ++j) sum[m][j] = _mm512_setzero_si512();
+    for (const int64_t end = w.segmentEnd[static_cast<size_t>(seg)]; step < end; ++step) {
+      __m512i wv[J];
+#pragma GCC unroll 12
+      for (int j = 0; j < J; ++j) wv[j] = _mm512_loadu_si512(codes + j * blockCodes + step * kLanes * 4);
+      const int64_t offset = a.offsets[step];
+#pragma GCC unroll 12
+      for (int m = 0; m < M; ++m) {
+        __m512i xv = broadcastBytes(base + m * pixelBytes + offset);
+        if constexpr (Signed) xv = _mm512_xor_si512(xv, signBits);
+#pragma GCC unroll 12
+        for (int j = 0; j < J; ++j) dotAdd(sum[m][j], xv, wv[j]);
+      }
+    }
+#pragma GCC unroll 12
+    for (int j = 0; j < J; ++j) {
+      const int64_t at = ((block0 + j) * w.segments + seg) * kLanes;
+      const __m512 alpha = _mm512_loadu_ps(w.alphas.data() + at);
+      __m512i shift = _mm512_setzero_si512();
+      if constexpr (Signed) shift = _mm512_slli_epi32(_mm512_loadu_si512(w.codeSums.data() + at), 7);
+#pragma GCC unroll 12
+      for (int m = 0; m < M; ++m) {
+        __m512i s = sum[m][j];
+        if constexpr (Signed) s = _mm512_sub_epi32(s, shift);
+        _mm512_store_ps(accumulators[m][j], _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), alpha, _mm512_load_ps(accumulators[m][j])));
+      }
+    }
+  }
+  __m512 acc[M][J];
+#pragma GCC unroll 12
+  for (int m = 0; m < M; ++m)
+#pragma GCC unroll 12
+    for (int j = 0; j < J; ++j) acc[m][j] = _mm512_load_ps(accumulators[m][j]);
+  finishTile<M, J>(a, acc, block0, ((n * g.outH() + y) * g.outW() + x0) * w.outC);
+}
+
 // Pixels per tile: as many as leave registers for the sums, accumulators, codes and the broadcast.
-constexpr int kPixels1 = 12;
+constexpr int kPixels1 = 12, kPixelsWide = 6;
 constexpr int pixelsForTwo(bool oneStep) { return oneStep ? 8 : 6; }
+// Segments of at least this many steps (32 input channels) take the wide tiles.
+constexpr int64_t kWideSteps = 8;
 using TileFunction = void (*)(const Args&, int64_t, int64_t, int64_t, int64_t);
 
 template <int J, bool Signed, bool OneStep, int... M>
@@ -130,21 +196,42 @@ constexpr std::array<TileFunction, sizeof...(M)> tiles(std::integer_sequence<int
   return {&tile<M + 1, J, Signed, OneStep>...};
 }
 
+template <bool Signed, int... M>
+constexpr std::array<TileFunction, sizeof...(M)> wideTiles(std::integer_sequence<int, M...>) {
+  return {&wideTile<M + 1, Signed>...};
+}
+
+// A column of tiles: `blocks` (1, 2 or 4) blocks of output channels from `block0`.
+struct Column {
+  int64_t block0, blocks;
+};
+
+std::vector<Column> columns(int64_t blocks, bool wide) {
+  std::vector<Column> out;
+  for (int64_t b = 0; b < blocks;) {
+    const int64_t take = wide && b + 4 <= blocks ? 4 : b + 2 <= blocks ? 2 : 1;
+    out.push_back({b, take});
+    b += take;
+  }
+  return out;
+}
+
 template <bool Signed, bool OneStep>
 void run(const Args& a) {
   static constexpr auto one = tiles<1, Signed, OneStep>(std::make_integer_sequence<int, kPixels1>{});
   static constexpr auto two = tiles<2, Signed, OneStep>(std::make_integer_sequence<int, pixelsForTwo(OneStep)>{});
-  constexpr int64_t kPixels2 = pixelsForTwo(OneStep);
-  const int64_t outH = a.g.outH(), outW = a.g.outW(), pairs = (a.w.blocks + 1) / 2, rows = a.g.batch * outH;
+  static constexpr auto four = wideTiles<Signed>(std::make_integer_sequence<int, kPixelsWide>{});
+  const std::vector<Column> cols = columns(a.w.blocks, !OneStep && a.w.steps >= kWideSteps * a.w.segments);
+  const int64_t outH = a.g.outH(), outW = a.g.outW(), rows = a.g.batch * outH, count = static_cast<int64_t>(cols.size());
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t row = 0; row < rows; ++row)
-    for (int64_t pair = 0; pair < pairs; ++pair) {
-      const bool both = 2 * pair + 1 < a.w.blocks;
-      const int64_t pixels = both ? kPixels2 : kPixels1;
+    for (int64_t c = 0; c < count; ++c) {
+      const Column& col = cols[static_cast<size_t>(c)];
+      const int64_t pixels = col.blocks == 4 ? kPixelsWide : col.blocks == 2 ? pixelsForTwo(OneStep) : kPixels1;
+      const TileFunction* functions = col.blocks == 4 ? four.data() : col.blocks == 2 ? two.data() : one.data();
       for (int64_t x0 = 0; x0 < outW; x0 += pixels) {
         const int64_t m = std::min(pixels, outW - x0);
-        const TileFunction f = both ? two[static_cast<size_t>(m - 1)] : one[static_cast<size_t>(m - 1)];
-        f(a, row / outH, row % outH, x0, 2 * pair);
+        functions[m - 1](a, row / outH, row % outH, x0, col.block0);
       }
     }
 }
