@@ -1,10 +1,10 @@
-// The exact ternary kernel on AVX-512 VNNI. A tile is M output pixels of one row times J blocks of 16
+// The exact ternary kernel on AVX-512 VNNI. A tile is M consecutive output pixels ([N, OH, OW] flattened,
+// so a tile may span rows and images: 7x7 layers are not cut into 6 + 1) times J blocks of 16
 // output channels: per step, each pixel's 4 input bytes are broadcast and vpdpbusd adds their products
 // with 16 channels' 4 codes into that group's int32 sums; at a segment's end the sums are converted and
 // multiplied by the group's alphas into the f32 accumulators (vfmadd, as the twin's std::fma). An s8
 // input is shifted to u8 by flipping its sign bit, and 128 times the group's code sum taken off after.
-// Both cores take (row, column of 1, 2 or 4 blocks) tiles; a column's packed codes stay in the caches
-// along a row.
+// Both cores take (run of 24 pixels, column of 1, 2 or 4 blocks) tiles.
 #include <immintrin.h>
 
 #include <array>
@@ -38,6 +38,18 @@ inline __m512i broadcastBytes(const uint8_t* p) {
 // per multiply-add, which left the loop bound by instruction dispatch).
 inline void dotAdd(__m512i& sum, __m512i x, __m512i w) { asm("vpdpbusd %2, %1, %0" : "+v"(sum) : "v"(x), "v"(w)); }
 
+// The first input byte of each of the M output pixels from `pixel0` in the padded input.
+template <int M>
+void pixelInputs(const Args& a, int64_t pixel0, const uint8_t* (&in)[M]) {
+  const ConvGeometry& g = a.g;
+  const int64_t outW = g.outW(), plane = g.outH() * outW;
+#pragma GCC unroll 12
+  for (int m = 0; m < M; ++m) {
+    const int64_t p = pixel0 + m, n = p / plane, y = p % plane / outW, x = p % outW;
+    in[m] = a.input + ((n * g.paddedH() + y * g.strideH) * g.paddedW() + x * g.strideW) * g.paddedC();
+  }
+}
+
 // The epilogue of M pixels x J blocks; `index` is the first pixel's [N, OH, OW, K] offset.
 template <int M, int J>
 void finishTile(const Args& a, const __m512 (&acc)[M][J], int64_t block0, int64_t index) {
@@ -53,11 +65,10 @@ void finishTile(const Args& a, const __m512 (&acc)[M][J], int64_t block0, int64_
 // OneStep: every segment is one step (N = 4 on channels in fours), so each sum is scaled as soon as it
 // is made and none outlives its step: more pixels fit in the registers.
 template <int M, int J, bool Signed, bool OneStep>
-void tile(const Args& a, int64_t n, int64_t y, int64_t x0, int64_t block0) {
+void tile(const Args& a, int64_t pixel0, int64_t block0) {
   const PackedTernary& w = a.w;
-  const ConvGeometry& g = a.g;
-  const uint8_t* base = a.input + ((n * g.paddedH() + y * g.strideH) * g.paddedW() + x0 * g.strideW) * g.paddedC();
-  const int64_t pixelBytes = g.strideW * g.paddedC();
+  const uint8_t* in[M];
+  pixelInputs<M>(a, pixel0, in);
   const int8_t* codes = w.codes.data() + block0 * w.steps * kLanes * 4;
   const int64_t blockCodes = w.steps * kLanes * 4;
   const __m512i signBits = _mm512_set1_epi32(static_cast<int32_t>(0x80808080u));
@@ -78,10 +89,10 @@ void tile(const Args& a, int64_t n, int64_t y, int64_t x0, int64_t block0) {
         alpha[j] = _mm512_loadu_ps(w.alphas.data() + at);
         if constexpr (Signed) shift[j] = _mm512_slli_epi32(_mm512_loadu_si512(w.codeSums.data() + at), 7);
       }
-      const uint8_t* at = base + a.offsets[seg];
+      const int64_t offset = a.offsets[seg];
 #pragma GCC unroll 12
       for (int m = 0; m < M; ++m) {
-        __m512i xv = broadcastBytes(at + m * pixelBytes);
+        __m512i xv = broadcastBytes(in[m] + offset);
         if constexpr (Signed) xv = _mm512_xor_si512(xv, signBits);
 #pragma GCC unroll 12
         for (int j = 0; j < J; ++j) {
@@ -104,7 +115,7 @@ void tile(const Args& a, int64_t n, int64_t y, int64_t x0, int64_t block0) {
       const int64_t offset = a.offsets[step];
 #pragma GCC unroll 12
       for (int m = 0; m < M; ++m) {
-        __m512i xv = broadcastBytes(base + m * pixelBytes + offset);
+        __m512i xv = broadcastBytes(in[m] + offset);
         if constexpr (Signed) xv = _mm512_xor_si512(xv, signBits);
 #pragma GCC unroll 12
         for (int j = 0; j < J; ++j) dotAdd(sum[m][j], xv, wv[j]);
@@ -124,7 +135,7 @@ void tile(const Args& a, int64_t n, int64_t y, int64_t x0, int64_t block0) {
       }
     }
   }
-  finishTile<M, J>(a, acc, block0, ((n * g.outH() + y) * g.outW() + x0) * w.outC);
+  finishTile<M, J>(a, acc, block0, pixel0 * w.outC);
 }
 
 // Long segments (N of 32 and more): M pixels x 4 blocks of int32 sums fill the registers, and the f32
@@ -132,12 +143,11 @@ void tile(const Args& a, int64_t n, int64_t y, int64_t x0, int64_t block0) {
 // vpdpbusd per sum. Twice the outputs per tile as register accumulators allow: half the code loads and
 // broadcasts per vpdpbusd. Same order of float operations as tile().
 template <int M, bool Signed>
-void wideTile(const Args& a, int64_t n, int64_t y, int64_t x0, int64_t block0) {
+void wideTile(const Args& a, int64_t pixel0, int64_t block0) {
   constexpr int J = 4;
   const PackedTernary& w = a.w;
-  const ConvGeometry& g = a.g;
-  const uint8_t* base = a.input + ((n * g.paddedH() + y * g.strideH) * g.paddedW() + x0 * g.strideW) * g.paddedC();
-  const int64_t pixelBytes = g.strideW * g.paddedC();
+  const uint8_t* in[M];
+  pixelInputs<M>(a, pixel0, in);
   const int8_t* codes = w.codes.data() + block0 * w.steps * kLanes * 4;
   const int64_t blockCodes = w.steps * kLanes * 4;
   const __m512i signBits = _mm512_set1_epi32(static_cast<int32_t>(0x80808080u));
@@ -156,7 +166,7 @@ void wideTile(const Args& a, int64_t n, int64_t y, int64_t x0, int64_t block0) {
       const int64_t offset = a.offsets[step];
 #pragma GCC unroll 12
       for (int m = 0; m < M; ++m) {
-        __m512i xv = broadcastBytes(base + m * pixelBytes + offset);
+        __m512i xv = broadcastBytes(in[m] + offset);
         if constexpr (Signed) xv = _mm512_xor_si512(xv, signBits);
 #pragma GCC unroll 12
         for (int j = 0; j < J; ++j) dotAdd(sum[m][j], xv, wv[j]);
@@ -181,7 +191,7 @@ void wideTile(const Args& a, int64_t n, int64_t y, int64_t x0, int64_t block0) {
   for (int m = 0; m < M; ++m)
 #pragma GCC unroll 12
     for (int j = 0; j < J; ++j) acc[m][j] = _mm512_load_ps(accumulators[m][j]);
-  finishTile<M, J>(a, acc, block0, ((n * g.outH() + y) * g.outW() + x0) * w.outC);
+  finishTile<M, J>(a, acc, block0, pixel0 * w.outC);
 }
 
 // Pixels per tile: as many as leave registers for the sums, accumulators, codes and the broadcast.
@@ -189,7 +199,10 @@ constexpr int kPixels1 = 12, kPixelsWide = 6;
 constexpr int pixelsForTwo(bool oneStep) { return oneStep ? 8 : 6; }
 // Segments of at least this many steps (32 input channels) take the wide tiles.
 constexpr int64_t kWideSteps = 8;
-using TileFunction = void (*)(const Args&, int64_t, int64_t, int64_t, int64_t);
+// Pixels per work item: a multiple of every tile's.
+constexpr int64_t kRun = 24;
+static_assert(kRun % kPixels1 == 0 && kRun % kPixelsWide == 0 && kRun % pixelsForTwo(true) == 0 && kRun % pixelsForTwo(false) == 0);
+using TileFunction = void (*)(const Args&, int64_t, int64_t);
 
 template <int J, bool Signed, bool OneStep, int... M>
 constexpr std::array<TileFunction, sizeof...(M)> tiles(std::integer_sequence<int, M...>) {
@@ -222,17 +235,15 @@ void run(const Args& a) {
   static constexpr auto two = tiles<2, Signed, OneStep>(std::make_integer_sequence<int, pixelsForTwo(OneStep)>{});
   static constexpr auto four = wideTiles<Signed>(std::make_integer_sequence<int, kPixelsWide>{});
   const std::vector<Column> cols = columns(a.w.blocks, !OneStep && a.w.steps >= kWideSteps * a.w.segments);
-  const int64_t outH = a.g.outH(), outW = a.g.outW(), rows = a.g.batch * outH, count = static_cast<int64_t>(cols.size());
+  const int64_t pixels = a.g.batch * a.g.outH() * a.g.outW(), runs = (pixels + kRun - 1) / kRun, count = static_cast<int64_t>(cols.size());
 #pragma omp parallel for collapse(2) schedule(static)
-  for (int64_t row = 0; row < rows; ++row)
+  for (int64_t r = 0; r < runs; ++r)
     for (int64_t c = 0; c < count; ++c) {
       const Column& col = cols[static_cast<size_t>(c)];
-      const int64_t pixels = col.blocks == 4 ? kPixelsWide : col.blocks == 2 ? pixelsForTwo(OneStep) : kPixels1;
+      const int64_t perTile = col.blocks == 4 ? kPixelsWide : col.blocks == 2 ? pixelsForTwo(OneStep) : kPixels1;
       const TileFunction* functions = col.blocks == 4 ? four.data() : col.blocks == 2 ? two.data() : one.data();
-      for (int64_t x0 = 0; x0 < outW; x0 += pixels) {
-        const int64_t m = std::min(pixels, outW - x0);
-        functions[m - 1](a, row / outH, row % outH, x0, col.block0);
-      }
+      for (int64_t p = r * kRun, end = std::min(pixels, p + kRun); p < end; p += perTile)
+        functions[std::min(perTile, end - p) - 1](a, p, col.block0);
     }
 }
 
