@@ -5,13 +5,15 @@
 #            plain re-estimation from 256; docs/calibration.md),
 #   plain    plain batch-norm re-estimation, one view per image (methods.md 1.6),
 #   correct  the FP32 statistics corrected, automatic views, nothing synthesized, no distillation.
-# Then VBD (configs/fmnist_resnet20_vbd.json) from K = 1 and 8 images in total, three seeded draws each.
+# Then VBD (configs/fmnist_resnet20_vbd.json) from K = 1 and 8 images in total, three seeded draws each,
+# for each of VBD_BUDGETS (a vbd.max_average_bits, or none).
 # Every run is kept under OUT and skipped when its summary exists, so the script resumes where it
 # stopped. Prints a table: mean, min and max over draws.
 #   bench/few_images.sh [TEACHER_MODEL [OUT]]   (defaults: runs/fmnist_resnet20_fp32/model.safetensors,
 #                                                bench_runs/few_images/<teacher dir name>)
 # Environment: METHODS (default "default plain"), IMAGES (default "1 8 256 2 4 32"; 0 always runs once
-# per N with the default), DRAWS (default 3), VBD_IMAGES (default "1 8"; empty: no VBD).
+# per N with the default), DRAWS (default 3), VBD_IMAGES (default "1 8"; empty: no VBD), VBD_BUDGETS
+# (default "none 4.3": without a budget and with 4.3 bits).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 teacher="${1:-runs/fmnist_resnet20_fp32/model.safetensors}"
@@ -20,6 +22,7 @@ methods=(${METHODS:-default plain})
 images=(${IMAGES:-1 8 256 2 4 32})
 draws=${DRAWS:-3}
 vbd_images=(${VBD_IMAGES-1 8})
+vbd_budgets=(${VBD_BUDGETS:-none 4.3})
 [ -f "$teacher" ] || { echo "few_images: $teacher: teacher not found (train it: build/apps/fgq-train configs/fmnist_resnet20_fp32.json)" >&2; exit 2; }
 mkdir -p "$out"
 
@@ -41,17 +44,20 @@ run() {  # method n bits k draw
     { echo "few_images: $dir failed; see $dir.log" >&2; exit 1; }
 }
 
-run_vbd() {  # k draw
-  local dir="$out/vbd_k$1_d$2"
+run_vbd() {  # budget k draw
+  local dir="$out/vbd_k$2_d$3" sets=()
+  [ "$1" = none ] || { dir="$out/vbd_b$1_k$2_d$3"; sets=(--set vbd.max_average_bits="$1"); }
   [ -f "$dir/summary.json" ] && return
   echo "few_images: $dir" >&2
   build/apps/fgq-train configs/fmnist_resnet20_vbd.json --set model.weights="$teacher" --set output.dir="$dir" \
-    --set vbd.images="$1" --set vbd.seed="$2" --overwrite > "$dir.log" 2>&1 ||
+    --set vbd.images="$2" --set vbd.seed="$3" "${sets[@]}" --overwrite > "$dir.log" 2>&1 ||
     { echo "few_images: $dir failed; see $dir.log" >&2; exit 1; }
 }
 
-for k in "${vbd_images[@]}"; do
-  for ((draw = 0; draw < draws; ++draw)); do run_vbd "$k" "$draw"; done
+for budget in "${vbd_budgets[@]}"; do
+  for k in "${vbd_images[@]}"; do
+    for ((draw = 0; draw < draws; ++draw)); do run_vbd "$budget" "$k" "$draw"; done
+  done
 done
 
 for n in 4 64; do
@@ -73,9 +79,10 @@ import glob, json, os, re, statistics, sys
 rows, vbd = {}, {}
 for path in glob.glob(os.path.join(sys.argv[1], "*", "summary.json")):
     name, summary = os.path.basename(os.path.dirname(path)), json.load(open(path))
-    m = re.match(r"vbd_k(\d+)_d(\d+)$", name)
+    m = re.match(r"vbd_(?:b([\d.]+)_)?k(\d+)_d(\d+)$", name)
     if m:
-        vbd.setdefault(int(m.group(1)), []).append((summary["final_top1"], summary["drop"], summary["bits"]["average_bits"]))
+        vbd.setdefault((m.group(1) or "none", int(m.group(2))), []).append(
+            (summary["final_top1"], summary["drop"], summary["bits"]["average_bits"]))
         continue
     m = re.match(r"(\w+)_n(\d+)_a(\d+)_k(\d+)_d(\d+)", name)
     method, n, bits, k = m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4))
@@ -85,10 +92,10 @@ print("|---|---|---|---|---|---|---|---|")
 for (n, bits, k, method), v in sorted(rows.items()):
     print(f"| {n} | {bits} | {k} | {method} | {len(v)} | {statistics.mean(v):.2f} | {min(v):.2f} | {max(v):.2f} |")
 if vbd:
-    print("\n| VBD, K | draws | Top-1 mean (min-max) | drop mean | average bits mean (min-max) |")
-    print("|---|---|---|---|---|")
-    for k, v in sorted(vbd.items()):
+    print("\n| VBD, bit budget | K | draws | Top-1 mean (min-max) | drop mean | average bits mean (min-max) |")
+    print("|---|---|---|---|---|---|")
+    for (budget, k), v in sorted(vbd.items()):
         top, drop, b = zip(*v)
-        print(f"| {k} | {len(v)} | {statistics.mean(top):.2f} ({min(top):.2f}-{max(top):.2f}) | {statistics.mean(drop):.2f} | "
+        print(f"| {budget} | {k} | {len(v)} | {statistics.mean(top):.2f} ({min(top):.2f}-{max(top):.2f}) | {statistics.mean(drop):.2f} | "
               f"{statistics.mean(b):.2f} ({min(b):.2f}-{max(b):.2f}) |")
 PY

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <opencv2/imgcodecs.hpp>
 
@@ -312,31 +313,59 @@ TEST_CASE("a VBD run lowers the average bit depth and keeps its logits near the 
   CHECK(summary["export_max_abs_difference"].get<double>() == 0);
 }
 
-TEST_CASE("VBD's objective rounding lowers a bit depth only where the held-out objective falls, by one bit from ceil(B)") {
+TEST_CASE("VBD's objective rounding lowers a bit depth only where the held-out objective falls, by one bit from ceil(B); "
+          "a bit budget takes bits until the average fits it; a budget under 1 bit is refused") {
   testing::TempDir dir;
   writeTexturedDataset(dir / "data");
   trainTinyTeacher(dir);
-  auto run = [&](const std::string& rounding) {
-    nlohmann::json c = compressionConfig(dir, "vbd_" + rounding);
+  auto run = [&](const std::string& rounding, std::optional<double> budget) {
+    nlohmann::json c = compressionConfig(dir, "vbd_" + rounding + (budget ? "_budget" : ""));
     c["vbd"] = {{"gamma", 1.0}, {"images", 4}, {"holdout_views", 8}, {"batch_size", 8}, {"lr", {{"bits", 0.05}}}, {"bit_rounding", rounding}, {"synthetic_images", 0},
                 {"steps", {{"per_tensor", 40}, {"per_channel", 10}, {"final", 0}}}};
+    if (budget) c["vbd"]["max_average_bits"] = *budget;
     return runExperiment(parse(c), {});
   };
-  const nlohmann::json up = run("up"), chosen = run("objective");
-  const nlohmann::json& r = chosen["bit_rounding"];
-  MESSAGE("fractional " << r["fractional"] << ", rounded down " << r["rounded_down"] << ", objective " << r["objective_up"] << " -> "
-                        << r["objective_chosen"]);
-  CHECK(r["objective_up"].get<double>() == doctest::Approx(up["bit_rounding"]["objective_up"].get<double>()));
-  CHECK(r["rounded_down"].get<int64_t>() > 0);
-  CHECK(r["objective_chosen"].get<double>() < r["objective_up"].get<double>());
-  int64_t lowered = 0;
-  for (const auto& [layer, bits] : up["bits"]["layers"].items())
-    for (const auto& [key, b] : bits.items()) {
-      const double difference = b.get<double>() - chosen["bits"]["layers"][layer][key].get<double>();
+  const nlohmann::json up = run("up", std::nullopt);
+  // Every depth of a run against the rounded-up ones: how many bits lower, each one.
+  auto lowerThanUp = [&](const nlohmann::json& run) {
+    std::vector<double> differences;
+    for (const auto& [layer, bits] : up["bits"]["layers"].items())
+      for (const auto& [key, b] : bits.items()) differences.push_back(b.get<double>() - run["bits"]["layers"][layer][key].get<double>());
+    return differences;
+  };
+
+  {  // objective rounding
+    const nlohmann::json chosen = run("objective", std::nullopt);
+    const nlohmann::json& r = chosen["bit_rounding"];
+    MESSAGE("fractional " << r["fractional"] << ", rounded down " << r["rounded_down"] << ", objective " << r["objective_up"] << " -> "
+                          << r["objective_chosen"]);
+    CHECK(r["objective_up"].get<double>() == doctest::Approx(up["bit_rounding"]["objective_up"].get<double>()));
+    CHECK(r["rounded_down"].get<int64_t>() > 0);
+    CHECK(r["objective_chosen"].get<double>() < r["objective_up"].get<double>());
+    int64_t lowered = 0;
+    for (double difference : lowerThanUp(chosen)) {
       CHECK((difference == 0 || difference == 1));
       lowered += difference == 1;
     }
-  CHECK(lowered == r["rounded_down"].get<int64_t>());
+    CHECK(lowered == r["rounded_down"].get<int64_t>());
+  }
+  {  // a budget half a bit under the rounded-up average
+    const double upBits = up["bits"]["average_bits"], budget = upBits - 0.5;
+    const nlohmann::json fitted = run("up", budget);
+    const nlohmann::json& b = fitted["bit_rounding"]["budget"];
+    MESSAGE("average " << upBits << " bits rounded up; budget " << budget << ": " << b["bits_taken"] << " bits taken, " << fitted["bits"]["average_bits"]
+                       << " bits");
+    CHECK(b["average_before"].get<double>() == doctest::Approx(upBits));
+    CHECK(fitted["bits"]["average_bits"].get<double>() <= budget);
+    double taken = 0;
+    for (double difference : lowerThanUp(fitted)) {
+      CHECK(difference >= 0);
+      taken += difference;
+    }
+    CHECK(taken == b["bits_taken"].get<int64_t>());
+    CHECK(taken > 0);
+    CHECK_THROWS_WITH_AS(run("up", 0.5), doctest::Contains("max_average_bits"), Error);
+  }
 }
 
 TEST_CASE("a compressed model finds its teacher from any directory; a changed teacher is refused; --teacher overrides; without one it is measured alone") {

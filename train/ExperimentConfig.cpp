@@ -139,6 +139,10 @@ VbdConfig parseVbd(const ConfigNode& node, const Experiment& e) {
   v.bitRounding = node.get<std::string>("bit_rounding", v.bitRounding);
   if (v.bitRounding != "up" && v.bitRounding != "objective")
     node.fail("bit_rounding", "expected \"up\" or \"objective\", found \"" + v.bitRounding + "\"");
+  if (node.has("max_average_bits")) {
+    v.maxAverageBits = node.require<double>("max_average_bits");
+    if (*v.maxAverageBits < kVbdMinBits) node.fail("max_average_bits", "must be at least " + std::to_string(kVbdMinBits) + " bit, found " + std::to_string(*v.maxAverageBits));
+  }
   v.synthesis.images = node.get<int64_t>("synthetic_images", v.synthesis.images);
   if (v.synthesis.images < 0) node.fail("synthetic_images", "must be >= 0");
   v.synthesis.steps = node.get<int64_t>("synthesis_steps", v.synthesis.steps);

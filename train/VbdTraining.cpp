@@ -176,25 +176,26 @@ class VbdStages {
   // The integer bit depths stage 3 trains with. Every B is rounded up first (methods.md 2.5); with
   // "objective", each tensor whose B had a fraction then drops to floor(B), largest tensors first, where
   // that lowers L = L_err + gamma * Bbar on the held-out views: gamma prices a bit as the size term did,
-  // and rounding up is kept where the clipping it avoids is worth its bit. Judged before stage 3's
-  // training recovers, so a bit is given up only when it costs little even without recovery.
-  // Returns what it decided, for the summary.
+  // and rounding up is kept where the clipping it avoids is worth its bit. Then, with a budget
+  // (max_average_bits), bits are taken away where they cost least until Bbar fits it. Both are judged
+  // before stage 3's training recovers, so a bit is given up only when it costs little even without
+  // recovery. Returns what it decided, for the summary.
   nlohmann::json roundBits(const std::vector<Tensor>& judged) {
     std::vector<std::pair<const VbdTensor*, float>> fractional;  // tensor and its floor
     for (const VbdTensor& t : tensors_) {
-      const float b = t.quantizer->bits.tensor().data<float>()[0];
+      const float b = bitsOf(t);
       if (std::floor(b) < b && std::floor(b) >= kVbdMinBits) fractional.emplace_back(&t, std::floor(b));
       t.quantizer->ceilAndFreezeBits();
     }
     const HeldOut held = heldOut(teacher_, judged);
-    auto objective = [&] { return heldOutL1(student_, held) + v_.gamma * averageBits(tensors_, v_.weightsOnly).tensor().itemAsDouble(); };
+    auto objective = [&] { return heldOutL1(student_, held) + v_.gamma * currentAverageBits(); };
     const double up = objective();
     double best = up;
     int64_t lowered = 0;
     if (v_.bitRounding == "objective") {
       std::stable_sort(fractional.begin(), fractional.end(), [](const auto& a, const auto& b) { return a.first->count > b.first->count; });
       for (const auto& [t, floorBits] : fractional) {
-        float& b = t->quantizer->bits.tensor().data<float>()[0];
+        float& b = bitsOf(*t);
         const float ceiled = b;
         b = floorBits;
         const double candidate = objective();
@@ -207,10 +208,54 @@ class VbdStages {
       }
       std::cerr << "bit rounding: " << lowered << " of " << fractional.size() << " fractional bit depths rounded down by the held-out objective\n";
     }
-    return {{"mode", v_.bitRounding}, {"fractional", fractional.size()}, {"rounded_down", lowered}, {"objective_up", up}, {"objective_chosen", best}};
+    nlohmann::json decided = {{"mode", v_.bitRounding}, {"fractional", fractional.size()}, {"rounded_down", lowered}, {"objective_up", up}, {"objective_chosen", best}};
+    if (v_.maxAverageBits) decided["budget"] = fitBudget(held, *v_.maxAverageBits);
+    return decided;
   }
 
  private:
+  static float& bitsOf(const VbdTensor& t) { return t.quantizer->bits.tensor().data<float>()[0]; }
+  double currentAverageBits() const { return averageBits(tensors_, v_.weightsOnly).tensor().itemAsDouble(); }
+  bool counted(const VbdTensor& t) const { return t.isWeight || !v_.weightsOnly; }  // in Bbar
+
+  // Takes one bit at a time until Bbar <= budget, each choice measured with the bits taken so far: from
+  // the tensor whose bit costs the least held-out error per bit of Bbar it saves, unless a tensor whose
+  // one bit alone reaches the budget costs no more error than that (so that a large tensor does not
+  // overshoot the budget where a small one closes the gap for less).
+  nlohmann::json fitBudget(const HeldOut& held, double budget) {
+    double total = 0;
+    for (const VbdTensor& t : tensors_) total += counted(t) ? static_cast<double>(t.count) : 0;
+    const double before = currentAverageBits();
+    nlohmann::json taken = nlohmann::json::array();
+    for (double average = before; average > budget + 1e-9; average = currentAverageBits()) {
+      const double error = heldOutL1(student_, held);
+      const VbdTensor *perBit = nullptr, *closing = nullptr;
+      double perBitCost = 0, perBitError = 0, closingError = 0;
+      for (const VbdTensor& t : tensors_) {
+        if (!counted(t) || bitsOf(t) - 1 < kVbdMinBits) continue;
+        bitsOf(t) -= 1;
+        const double lowered = heldOutL1(student_, held), share = static_cast<double>(t.count) / total;
+        bitsOf(t) += 1;
+        if (!perBit || (lowered - error) / share < perBitCost) {
+          perBit = &t;
+          perBitCost = (lowered - error) / share;
+          perBitError = lowered;
+        }
+        if (average - share <= budget + 1e-9 && (!closing || lowered < closingError)) {
+          closing = &t;
+          closingError = lowered;
+        }
+      }
+      FGQ_CHECK(perBit, "vbd.max_average_bits " << budget << " cannot be met: every tensor is at " << kVbdMinBits << " bit");
+      const VbdTensor& chosen = closing && closingError <= perBitError ? *closing : *perBit;
+      bitsOf(chosen) -= 1;
+      taken.push_back(chosen.name);
+    }
+    const double after = currentAverageBits();
+    std::cerr << "bit budget " << budget << ": " << taken.size() << " bits taken, average " << before << " -> " << after << " bits\n";
+    return {{"max_average_bits", budget}, {"bits_taken", taken.size()}, {"taken_from", taken}, {"average_before", before}, {"average_after", after}};
+  }
+
   std::vector<std::unique_ptr<Optimizer>> optimizersFor(const Stage& stage) {
     for (Variable& w : weights_) w.setRequiresGrad(stage.trainWeights);
     std::vector<std::unique_ptr<Optimizer>> optimizers;
