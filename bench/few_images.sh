@@ -12,14 +12,14 @@
 #   bench/few_images.sh [TEACHER_MODEL [OUT]]   (defaults: runs/fmnist_resnet20_fp32/model.safetensors,
 #                                                bench_runs/few_images/<teacher dir name>)
 # Environment: METHODS (default "default plain"), IMAGES (default "1 8 256 2 4 32"; 0 always runs once
-# per N with the default), DRAWS (default 3), VBD_IMAGES (default "1 8"; empty: no VBD), VBD_BUDGETS
+# per N with the default; set and empty: no FGQ runs), DRAWS (default 3), VBD_IMAGES (default "1 8"; empty: no VBD), VBD_BUDGETS
 # (default "none 4.3": without a budget and with 4.3 bits).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 teacher="${1:-runs/fmnist_resnet20_fp32/model.safetensors}"
 out="${2:-bench_runs/few_images/$(basename "$(dirname "$teacher")")}"
 methods=(${METHODS:-default plain})
-images=(${IMAGES:-1 8 256 2 4 32})
+images=(${IMAGES-1 8 256 2 4 32})
 draws=${DRAWS:-3}
 vbd_images=(${VBD_IMAGES-1 8})
 vbd_budgets=(${VBD_BUDGETS:-none 4.3})
@@ -60,7 +60,9 @@ for budget in "${vbd_budgets[@]}"; do
   done
 done
 
-for n in 4 64; do
+fgq_groups=(4 64)
+[ ${#images[@]} -eq 0 ] && fgq_groups=()  # IMAGES empty: VBD alone
+for n in "${fgq_groups[@]}"; do
   run default "$n" 8 0 0
   for k in "${images[@]}"; do
     for method in "${methods[@]}"; do
