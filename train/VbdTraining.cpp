@@ -227,8 +227,8 @@ class VbdStages {
     for (const VbdTensor& t : tensors_) total += counted(t) ? static_cast<double>(t.count) : 0;
     const double before = currentAverageBits();
     nlohmann::json taken = nlohmann::json::array();
+    double error = heldOutL1(student_, held);  // with the bits taken so far
     for (double average = before; average > budget + 1e-9; average = currentAverageBits()) {
-      const double error = heldOutL1(student_, held);
       const VbdTensor *perBit = nullptr, *closing = nullptr;
       double perBitCost = 0, perBitError = 0, closingError = 0;
       for (const VbdTensor& t : tensors_) {
@@ -247,7 +247,9 @@ class VbdStages {
         }
       }
       FGQ_CHECK(perBit, "vbd.max_average_bits " << budget << " cannot be met: every tensor is at " << kVbdMinBits << " bit");
-      const VbdTensor& chosen = closing && closingError <= perBitError ? *closing : *perBit;
+      const bool close = closing && closingError <= perBitError;
+      const VbdTensor& chosen = close ? *closing : *perBit;
+      error = close ? closingError : perBitError;
       bitsOf(chosen) -= 1;
       taken.push_back(chosen.name);
     }
