@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <vector>
 
 namespace fgq::infer {
 
@@ -24,12 +25,26 @@ void QuantizeStep::run(Workspace& ws) {
   uint8_t* out = ws.bytes(codes_);
   const int64_t pixels = extent_.h * extent_.w, c = extent_.c, count = ws.batch() * extent_.size();
   if (!fromImages_) return quantizeValues(in, count, format_, out);
-  const int64_t planes = ws.batch() * c;
-#pragma omp parallel for schedule(static)
-  for (int64_t plane = 0; plane < planes; ++plane) {  // one channel of one image: NCHW in, NHWC out
-    const float* from = in + plane * pixels;
-    uint8_t* to = out + (plane / c) * pixels * c + plane % c;
-    for (int64_t p = 0; p < pixels; ++p) to[p * c] = format_.encode(from[p]);
+  // NCHW in, NHWC out, one row of one image at a time: each channel's row is encoded on its own (a loop
+  // GCC vectorizes), then the channels are interleaved. Rows, not planes, are what the threads share: an
+  // image has 3 planes, and writing a plane's codes 3 bytes apart did not vectorize (6.2 ms against
+  // 0.9 ms for ResNet-50's batch of 16).
+  const int64_t w = extent_.w, rows = ws.batch() * extent_.h;
+#pragma omp parallel
+  {
+    std::vector<uint8_t> row(static_cast<size_t>(c * w));
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t n = r / extent_.h, y = r % extent_.h;
+      for (int64_t ch = 0; ch < c; ++ch) {
+        const float* from = in + (n * c + ch) * pixels + y * w;
+        uint8_t* to = row.data() + ch * w;
+        for (int64_t x = 0; x < w; ++x) to[x] = format_.encode(from[x]);
+      }
+      uint8_t* to = out + r * w * c;
+      for (int64_t x = 0; x < w; ++x)
+        for (int64_t ch = 0; ch < c; ++ch) to[x * c + ch] = row[static_cast<size_t>(ch * w + x)];
+    }
   }
 }
 

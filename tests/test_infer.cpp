@@ -219,8 +219,8 @@ Tensor randomImages(int64_t n, const Shape& image, uint64_t seed) {
   return t;
 }
 
-std::unique_ptr<Module> convertedResnet20(const std::string& groups, int64_t activationBits) {
-  auto model = createModel("resnet20", {1, 10, 28, 5});
+std::unique_ptr<Module> convertedResnet20(const std::string& groups, int64_t activationBits, int64_t channels = 1) {
+  auto model = createModel("resnet20", {channels, 10, 28, 5});
   Random random(8);  // batch norms with an affine part of their own, as trained ones have
   for (auto& [name, module] : model->namedModules())
     if (auto* bn = dynamic_cast<BatchNorm2d*>(module)) {
@@ -230,7 +230,7 @@ std::unique_ptr<Module> convertedResnet20(const std::string& groups, int64_t act
   QuantizationConfig q;
   q.fgq.groups = GroupSpec::parse(groups);
   q.fgq.activationBits = activationBits;
-  convertFgq(*model, q, {randomImages(32, {1, 28, 28}, 1), randomImages(32, {1, 28, 28}, 2)});
+  convertFgq(*model, q, {randomImages(32, {channels, 28, 28}, 1), randomImages(32, {channels, 28, 28}, 2)});
   model->eval();
   return model;
 }
@@ -264,18 +264,23 @@ Agreement compare(const Tensor& a, const Tensor& b) {
 
 TEST_CASE("a converted ResNet-20 in the integer engine computes the fake-quantized model's logits") {
   REQUIRE(cpuHasVnni());
-  for (const auto& [groups, bits] : std::vector<std::pair<std::string, int64_t>>{{"4", 8}, {"64", 8}, {"filter", 4}}) {
-    INFO("N " << groups << ", " << bits << "-bit activations");
-    auto model = convertedResnet20(groups, bits);
-    const Tensor images = randomImages(24, {1, 28, 28}, 9);
+  struct Case {
+    std::string groups;
+    int64_t bits, channels;  // 3 input channels: the NCHW images interleaved into NHWC codes
+  };
+  for (const auto& [groups, bits, channels] : std::vector<Case>{{"4", 8, 1}, {"64", 8, 1}, {"filter", 4, 1}, {"4", 8, 3}}) {
+    INFO("N " << groups << ", " << bits << "-bit activations, " << channels << " input channels");
+    auto model = convertedResnet20(groups, bits, channels);
+    const Shape image{channels, 28, 28};
+    const Tensor images = randomImages(24, image, 9);
     Tensor expected;
     {
       NoGradGuard noGrad;
       expected = (*model)(Variable(images)).tensor().plain();
     }
-    IntegerModel exact(*model, {1, 28, 28}, {});
-    IntegerModel twin(*model, {1, 28, 28}, {TernaryEngine::kExact, true});
-    IntegerModel folded(*model, {1, 28, 28}, {TernaryEngine::kFolded, false});
+    IntegerModel exact(*model, image, {});
+    IntegerModel twin(*model, image, {TernaryEngine::kExact, true});
+    IntegerModel folded(*model, image, {TernaryEngine::kFolded, false});
     const Tensor a = exact.forward(images), b = twin.forward(images), c = folded.forward(images);
     CHECK(std::memcmp(a.data<float>(), b.data<float>(), static_cast<size_t>(a.numel()) * sizeof(float)) == 0);
     const Agreement e = compare(a, expected), f = compare(c, expected);
