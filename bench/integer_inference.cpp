@@ -3,7 +3,8 @@
 // images/s of the exact and the folded engine for each group size N beside fgq FP32 (the model before
 // conversion: eval, no tape), each the median of --repeats runs after two warm-up runs; per-layer GOP/s
 // of both engines at the largest batch (--layers); and the machine's int8 ceiling: oneDNN's int8 conv on the
-// shape of ../shared/machine-notes.md (N=32, C=K=64, 56x56, 3x3), through the engine's own int8 step.
+// shape of ../shared/machine-notes.md (N=32, C=K=64, 56x56, 3x3), through the engine's own int8 step, beside
+// the vpdpbusd peak of a loop that does nothing else (bench/VnniPeak.h), where the CPU has AVX-512 VNNI.
 // Prints lines `fgq resnet50 ENGINE BATCH images_per_second` (bench/integer_inference.sh reads them).
 // With --onnx DIR it also writes the FP32 model and each folded one as ONNX (resnet50_fp32.onnx,
 // resnet50_folded-N4.onnx, ...) for onnxruntime's timing (bench/integer_inference_onnx.mjs).
@@ -21,8 +22,10 @@
 #include <string>
 #include <vector>
 
+#include "bench/VnniPeak.h"
 #include "core/Random.h"
 #include "infer/IntegerModel.h"
+#include "infer/TernaryConv.h"
 #include "infer/OnednnInt8Step.h"
 #include "interop/OnnxExport.h"
 #include "layers/models/Models.h"
@@ -152,6 +155,7 @@ void printInt8Ceiling(int repeats) {
   infer::Workspace ws(plan, 32);
   const double seconds = medianSeconds(repeats, [&] { step.run(ws); });
   std::printf("int8 ceiling: oneDNN int8 conv 3x3, N=32 C=K=64 56x56: %.1f GOP/s\n", 2.0 * static_cast<double>(step.macsPerImage()) * 32 / seconds / 1e9);
+  if (infer::cpuHasVnni()) std::printf("vpdpbusd peak: a loop of vpdpbusd alone on every thread: %.1f GOP/s\n", bench::vnniPeakOpsPerSecond(1.0) / 1e9);
 }
 
 }  // namespace
