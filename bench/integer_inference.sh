@@ -4,7 +4,7 @@
 # then PyTorch FP32 and PyTorch's own int8 ResNet-50 (bench/integer_inference_torch.py: quantized engine
 # onednn, channels_last), then onnxruntime on fgq's FP32 and folded exports of the same models
 # (bench/integer_inference_onnx.mjs), one after the other (never two at once: 2 cores), at batch 1 and 16; median
-# of REPEATS runs each; per-layer GOP/s of both engines at batch 16 and the machine's int8 ceiling.
+# of REPEATS runs each; per-layer GOP/s of both engines at batch 16, the machine's int8 ceiling and the peak of vpdpbusd alone.
 # The whole comparison is run ROUNDS times and the table takes each engine's median over the rounds: on
 # this VM the speed of a process swings by up to 1.5x from one process to the next (PyTorch int8 at
 # batch 16 measured 155 and 101 img/s a minute apart), so one round's ratios are not to be trusted.
