@@ -22,10 +22,11 @@ struct VectorEpilogue {
     if (e.residual) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(mask, e.residual + at));
     if (e.relu) y = _mm512_max_ps(y, _mm512_setzero_ps());
     if (e.values) _mm512_mask_storeu_ps(e.values + at, mask, y);
-    if (e.codes) {
-      const __m512 q = _mm512_roundscale_ps(_mm512_mul_ps(y, inverse), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-      _mm512_mask_cvtepi32_storeu_epi8(e.codes + at, mask, _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(q, lo), hi)));
-    }
+    if (!e.codes) return;
+    // Clamped before it is rounded (by the conversion, to nearest even, as nearbyint): lo and hi are
+    // integers, so the order changes no code.
+    const __m512 q = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(y, inverse), lo), hi);
+    _mm512_mask_cvtepi32_storeu_epi8(e.codes + at, mask, _mm512_cvtps_epi32(q));
   }
 };
 
