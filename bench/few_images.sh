@@ -6,14 +6,15 @@
 #   plain    plain batch-norm re-estimation, one view per image (methods.md 1.6),
 #   correct  the FP32 statistics corrected, automatic views, nothing synthesized, no distillation.
 # Then VBD (configs/fmnist_resnet20_vbd.json) from K = 1 and 8 images in total, three seeded draws each,
-# for each of VBD_BUDGETS (a vbd.max_average_bits, or none).
+# for each of VBD_BUDGETS (a vbd.max_average_bits, or none) and VBD_SYNTHETIC (a vbd.synthetic_images, or
+# default: the config's).
 # Every run is kept under OUT and skipped when its summary exists, so the script resumes where it
 # stopped. Prints a table: mean, min and max over draws.
 #   bench/few_images.sh [TEACHER_MODEL [OUT]]   (defaults: runs/fmnist_resnet20_fp32/model.safetensors,
 #                                                bench_runs/few_images/<teacher dir name>)
 # Environment: METHODS (default "default plain"), IMAGES (default "1 8 256 2 4 32"; 0 always runs once
 # per N with the default; set and empty: no FGQ runs), DRAWS (default 3), VBD_IMAGES (default "1 8"; empty: no VBD), VBD_BUDGETS
-# (default "none 4.3": without a budget and with 4.3 bits).
+# (default "none 4.3": without a budget and with 4.3 bits), VBD_SYNTHETIC (default "default").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 teacher="${1:-runs/fmnist_resnet20_fp32/model.safetensors}"
@@ -23,6 +24,7 @@ images=(${IMAGES-1 8 256 2 4 32})
 draws=${DRAWS:-3}
 vbd_images=(${VBD_IMAGES-1 8})
 vbd_budgets=(${VBD_BUDGETS:-none 4.3})
+vbd_synthetic=(${VBD_SYNTHETIC:-default})
 [ -f "$teacher" ] || { echo "few_images: $teacher: teacher not found (train it: build/apps/fgq-train configs/fmnist_resnet20_fp32.json)" >&2; exit 2; }
 mkdir -p "$out"
 
@@ -44,19 +46,23 @@ run() {  # method n bits k draw
     { echo "few_images: $dir failed; see $dir.log" >&2; exit 1; }
 }
 
-run_vbd() {  # budget k draw
-  local dir="$out/vbd_k$2_d$3" sets=()
-  [ "$1" = none ] || { dir="$out/vbd_b$1_k$2_d$3"; sets=(--set vbd.max_average_bits="$1"); }
+run_vbd() {  # synthetic budget k draw
+  local dir="$out/vbd" sets=()
+  [ "$1" = default ] || { dir+="_s$1"; sets+=(--set vbd.synthetic_images="$1"); }
+  [ "$2" = none ] || { dir+="_b$2"; sets+=(--set vbd.max_average_bits="$2"); }
+  dir+="_k$3_d$4"
   [ -f "$dir/summary.json" ] && return
   echo "few_images: $dir" >&2
   build/apps/fgq-train configs/fmnist_resnet20_vbd.json --set model.weights="$teacher" --set output.dir="$dir" \
-    --set vbd.images="$2" --set vbd.seed="$3" "${sets[@]}" --overwrite > "$dir.log" 2>&1 ||
+    --set vbd.images="$3" --set vbd.seed="$4" "${sets[@]}" --overwrite > "$dir.log" 2>&1 ||
     { echo "few_images: $dir failed; see $dir.log" >&2; exit 1; }
 }
 
-for budget in "${vbd_budgets[@]}"; do
-  for k in "${vbd_images[@]}"; do
-    for ((draw = 0; draw < draws; ++draw)); do run_vbd "$budget" "$k" "$draw"; done
+for synthetic in "${vbd_synthetic[@]}"; do
+  for budget in "${vbd_budgets[@]}"; do
+    for k in "${vbd_images[@]}"; do
+      for ((draw = 0; draw < draws; ++draw)); do run_vbd "$synthetic" "$budget" "$k" "$draw"; done
+    done
   done
 done
 
@@ -81,9 +87,9 @@ import glob, json, os, re, statistics, sys
 rows, vbd = {}, {}
 for path in glob.glob(os.path.join(sys.argv[1], "*", "summary.json")):
     name, summary = os.path.basename(os.path.dirname(path)), json.load(open(path))
-    m = re.match(r"vbd_(?:b([\d.]+)_)?k(\d+)_d(\d+)$", name)
+    m = re.match(r"vbd_(?:s(\d+)_)?(?:b([\d.]+)_)?k(\d+)_d(\d+)$", name)
     if m:
-        vbd.setdefault((m.group(1) or "none", int(m.group(2))), []).append(
+        vbd.setdefault((m.group(1) or "default", m.group(2) or "none", int(m.group(3))), []).append(
             (summary["final_top1"], summary["drop"], summary["bits"]["average_bits"]))
         continue
     m = re.match(r"(\w+)_n(\d+)_a(\d+)_k(\d+)_d(\d+)", name)
@@ -94,10 +100,10 @@ print("|---|---|---|---|---|---|---|---|")
 for (n, bits, k, method), v in sorted(rows.items()):
     print(f"| {n} | {bits} | {k} | {method} | {len(v)} | {statistics.mean(v):.2f} | {min(v):.2f} | {max(v):.2f} |")
 if vbd:
-    print("\n| VBD, bit budget | K | draws | Top-1 mean (min-max) | drop mean | average bits mean (min-max) |")
-    print("|---|---|---|---|---|---|")
-    for (budget, k), v in sorted(vbd.items()):
+    print("\n| VBD, synthesized inputs | bit budget | K | draws | Top-1 mean (min-max) | drop mean | average bits mean (min-max) |")
+    print("|---|---|---|---|---|---|---|")
+    for (synthetic, budget, k), v in sorted(vbd.items()):
         top, drop, b = zip(*v)
-        print(f"| {budget} | {k} | {len(v)} | {statistics.mean(top):.2f} ({min(top):.2f}-{max(top):.2f}) | {statistics.mean(drop):.2f} | "
+        print(f"| {synthetic} | {budget} | {k} | {len(v)} | {statistics.mean(top):.2f} ({min(top):.2f}-{max(top):.2f}) | {statistics.mean(drop):.2f} | "
               f"{statistics.mean(b):.2f} ({min(b):.2f}-{max(b):.2f}) |")
 PY

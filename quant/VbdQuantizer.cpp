@@ -107,6 +107,13 @@ void VbdQuantizer::ceilAndFreezeBits() {
   bits.setRequiresGrad(false);
 }
 
+void VbdQuantizer::takeBit(BitFrom from) {
+  bits.tensor().data<float>()[0] -= 1;
+  if (from == BitFrom::kRange) return;
+  for (int64_t i = 0; i < exponent.tensor().numel(); ++i) exponent.tensor().data<float>()[i] += 1;
+  for (int64_t i = 0; i < offset.tensor().numel(); ++i) offset.tensor().data<float>()[i] *= 0.5f;
+}
+
 void VbdQuantizer::roundForExport() {
   for (Variable* p : {&exponent, &offset}) {
     float* d = p->tensor().data<float>();

@@ -2,6 +2,7 @@
 // and distillation's fixed point.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -175,6 +176,41 @@ TEST_CASE("per-channel splitting keeps the output; ceil-and-freeze never lowers 
     CHECK(r.bits.tensor().data<float>()[0] >= static_cast<float>(b));
     CHECK(r.bits.tensor().data<float>()[0] == std::ceil(static_cast<float>(b)));
     CHECK_FALSE(r.bits.requiresGrad());
+  }
+}
+
+TEST_CASE("a bit taken from the range halves the window at the same step; from the resolution it doubles the step in the same window") {
+  // Unsigned at 4 bits, E = -2: codes 0..15, values 0..3.75 in steps of 0.25; signed: -2..1.75.
+  for (const bool isUnsigned : {true, false}) {
+    auto quantizer = [&] {  // unsigned: codes 0..15; signed, offset -2: codes -10..5
+      auto q = std::make_unique<VbdQuantizer>(4, -2, isUnsigned);
+      q->offset.tensor().data<float>()[0] = isUnsigned ? 0.0f : -2.0f;
+      return q;
+    };
+    Tensor x = Tensor::empty({80});
+    for (int64_t i = 0; i < 80; ++i) x.data<float>()[i] = static_cast<float>(-3.0 + 0.1 * static_cast<double>(i));
+    NoGradGuard noGrad;
+    auto window = [&](VbdQuantizer& q) {
+      const Tensor y = q(Variable(x)).tensor();
+      const float* v = y.data<float>();
+      return std::pair{*std::min_element(v, v + 80), *std::max_element(v, v + 80)};
+    };
+    auto four = quantizer(), range = quantizer(), resolution = quantizer();
+    const auto [lo, hi] = window(*four);
+    CHECK(lo == doctest::Approx(isUnsigned ? 0.0 : -2.5));
+    CHECK(hi == doctest::Approx(lo + 15 * 0.25));
+    range->takeBit(VbdQuantizer::BitFrom::kRange);
+    resolution->takeBit(VbdQuantizer::BitFrom::kResolution);
+    CHECK(range->bits.tensor().data<float>()[0] == 3);
+    CHECK(resolution->bits.tensor().data<float>()[0] == 3);
+    CHECK(range->exponent.tensor().data<float>()[0] == -2);
+    CHECK(resolution->exponent.tensor().data<float>()[0] == -1);
+    // Range: 8 levels of the same step, from the same lower edge (unsigned) or about the same centre.
+    CHECK(window(*range).first == doctest::Approx(isUnsigned ? lo : lo + 4 * 0.25));
+    CHECK(window(*range).second == doctest::Approx(window(*range).first + 7 * 0.25));
+    // Resolution: the same lower edge, 8 levels of twice the step: the old top less one old step.
+    CHECK(window(*resolution).first == doctest::Approx(lo));
+    CHECK(window(*resolution).second == doctest::Approx(hi - 0.25));
   }
 }
 

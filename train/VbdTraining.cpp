@@ -221,7 +221,8 @@ class VbdStages {
   // Takes one bit at a time until Bbar <= budget, each choice measured with the bits taken so far: from
   // the tensor whose bit costs the least held-out error per bit of Bbar it saves, unless a tensor whose
   // one bit alone reaches the budget costs no more error than that (so that a large tensor does not
-  // overshoot the budget where a small one closes the gap for less).
+  // overshoot the budget where a small one closes the gap for less). Each tensor's bit is tried from its
+  // range and from its resolution, and goes where it costs less.
   nlohmann::json fitBudget(const HeldOut& held, double budget) {
     double total = 0;
     for (const VbdTensor& t : tensors_) total += counted(t) ? static_cast<double>(t.count) : 0;
@@ -230,32 +231,53 @@ class VbdStages {
     double error = heldOutL1(student_, held);  // with the bits taken so far
     for (double average = before; average > budget + 1e-9; average = currentAverageBits()) {
       const VbdTensor *perBit = nullptr, *closing = nullptr;
+      VbdQuantizer::BitFrom perBitFrom{}, closingFrom{};
       double perBitCost = 0, perBitError = 0, closingError = 0;
       for (const VbdTensor& t : tensors_) {
         if (!counted(t) || bitsOf(t) - 1 < kVbdMinBits) continue;
-        bitsOf(t) -= 1;
-        const double lowered = heldOutL1(student_, held), share = static_cast<double>(t.count) / total;
-        bitsOf(t) += 1;
-        if (!perBit || (lowered - error) / share < perBitCost) {
-          perBit = &t;
-          perBitCost = (lowered - error) / share;
-          perBitError = lowered;
-        }
-        if (average - share <= budget + 1e-9 && (!closing || lowered < closingError)) {
-          closing = &t;
-          closingError = lowered;
+        for (const VbdQuantizer::BitFrom from : {VbdQuantizer::BitFrom::kRange, VbdQuantizer::BitFrom::kResolution}) {
+          const Format kept = formatOf(t);
+          t.quantizer->takeBit(from);
+          const double lowered = heldOutL1(student_, held), share = static_cast<double>(t.count) / total;
+          restore(t, kept);
+          if (!perBit || (lowered - error) / share < perBitCost) {
+            perBit = &t;
+            perBitFrom = from;
+            perBitCost = (lowered - error) / share;
+            perBitError = lowered;
+          }
+          if (average - share <= budget + 1e-9 && (!closing || lowered < closingError)) {
+            closing = &t;
+            closingFrom = from;
+            closingError = lowered;
+          }
         }
       }
       FGQ_CHECK(perBit, "vbd.max_average_bits " << budget << " cannot be met: every tensor is at " << kVbdMinBits << " bit");
       const bool close = closing && closingError <= perBitError;
       const VbdTensor& chosen = close ? *closing : *perBit;
+      const VbdQuantizer::BitFrom from = close ? closingFrom : perBitFrom;
       error = close ? closingError : perBitError;
-      bitsOf(chosen) -= 1;
-      taken.push_back(chosen.name);
+      chosen.quantizer->takeBit(from);
+      taken.push_back(chosen.name + (from == VbdQuantizer::BitFrom::kRange ? " (range)" : " (resolution)"));
     }
     const double after = currentAverageBits();
     std::cerr << "bit budget " << budget << ": " << taken.size() << " bits taken, average " << before << " -> " << after << " bits\n";
     return {{"max_average_bits", budget}, {"bits_taken", taken.size()}, {"taken_from", taken}, {"average_before", before}, {"average_after", after}};
+  }
+
+  // A quantizer's format, kept while a bit is tried.
+  struct Format {
+    float bits;
+    Tensor exponent, offset;
+  };
+  static Format formatOf(const VbdTensor& t) {
+    return {bitsOf(t), t.quantizer->exponent.tensor().clone(), t.quantizer->offset.tensor().clone()};
+  }
+  static void restore(const VbdTensor& t, const Format& kept) {
+    bitsOf(t) = kept.bits;
+    t.quantizer->exponent.tensor().copyFrom(kept.exponent);
+    t.quantizer->offset.tensor().copyFrom(kept.offset);
   }
 
   std::vector<std::unique_ptr<Optimizer>> optimizersFor(const Stage& stage) {
