@@ -180,7 +180,7 @@ TEST_CASE("per-channel splitting keeps the output; ceil-and-freeze never lowers 
 }
 
 TEST_CASE("a bit taken from the range halves the window at the same step; from the resolution it doubles the step in the same window") {
-  // Unsigned at 4 bits, E = -2: codes 0..15, values 0..3.75 in steps of 0.25; signed: -2..1.75.
+  // 4 bits at E = -2 (steps of 0.25), over inputs from -3 to 4.9.
   for (const bool isUnsigned : {true, false}) {
     auto quantizer = [&] {  // unsigned: codes 0..15; signed, offset -2: codes -10..5
       auto q = std::make_unique<VbdQuantizer>(4, -2, isUnsigned);

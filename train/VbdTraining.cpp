@@ -236,10 +236,7 @@ class VbdStages {
       for (const VbdTensor& t : tensors_) {
         if (!counted(t) || bitsOf(t) - 1 < kVbdMinBits) continue;
         for (const VbdQuantizer::BitFrom from : {VbdQuantizer::BitFrom::kRange, VbdQuantizer::BitFrom::kResolution}) {
-          const Format kept = formatOf(t);
-          t.quantizer->takeBit(from);
-          const double lowered = heldOutL1(student_, held), share = static_cast<double>(t.count) / total;
-          restore(t, kept);
+          const double lowered = errorWithoutBit(t, from, held), share = static_cast<double>(t.count) / total;
           if (!perBit || (lowered - error) / share < perBitCost) {
             perBit = &t;
             perBitFrom = from;
@@ -266,18 +263,17 @@ class VbdStages {
     return {{"max_average_bits", budget}, {"bits_taken", taken.size()}, {"taken_from", taken}, {"average_before", before}, {"average_after", after}};
   }
 
-  // A quantizer's format, kept while a bit is tried.
-  struct Format {
-    float bits;
-    Tensor exponent, offset;
-  };
-  static Format formatOf(const VbdTensor& t) {
-    return {bitsOf(t), t.quantizer->exponent.tensor().clone(), t.quantizer->offset.tensor().clone()};
-  }
-  static void restore(const VbdTensor& t, const Format& kept) {
-    bitsOf(t) = kept.bits;
-    t.quantizer->exponent.tensor().copyFrom(kept.exponent);
-    t.quantizer->offset.tensor().copyFrom(kept.offset);
+  // The held-out error with one bit fewer in t, taken `from` and given back.
+  double errorWithoutBit(const VbdTensor& t, VbdQuantizer::BitFrom from, const HeldOut& held) {
+    VbdQuantizer& q = *t.quantizer;
+    const float bits = bitsOf(t);
+    const Tensor exponent = q.exponent.tensor().clone(), offset = q.offset.tensor().clone();
+    q.takeBit(from);
+    const double error = heldOutL1(student_, held);
+    bitsOf(t) = bits;
+    q.exponent.tensor().copyFrom(exponent);
+    q.offset.tensor().copyFrom(offset);
+    return error;
   }
 
   std::vector<std::unique_ptr<Optimizer>> optimizersFor(const Stage& stage) {
