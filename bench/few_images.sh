@@ -6,15 +6,16 @@
 #   plain    plain batch-norm re-estimation, one view per image (methods.md 1.6),
 #   correct  the FP32 statistics corrected, automatic views, nothing synthesized, no distillation.
 # Then VBD (configs/fmnist_resnet20_vbd.json) from K = 1 and 8 images in total, three seeded draws each,
-# for each of VBD_BUDGETS (a vbd.max_average_bits, or none) and VBD_SYNTHETIC (a vbd.synthetic_images, or
-# default: the config's).
+# for each of VBD_BUDGETS (a vbd.max_average_bits, or none), VBD_SYNTHETIC (a vbd.synthetic_images, or
+# default: the config's) and VBD_FINAL (a vbd.steps.final, or default: the config's).
 # Every run is kept under OUT and skipped when its summary exists, so the script resumes where it
 # stopped. Prints a table: mean, min and max over draws.
 #   bench/few_images.sh [TEACHER_MODEL [OUT]]   (defaults: runs/fmnist_resnet20_fp32/model.safetensors,
 #                                                bench_runs/few_images/<teacher dir name>)
 # Environment: METHODS (default "default plain"), IMAGES (default "1 8 256 2 4 32"; 0 always runs once
 # per N with the default; set and empty: no FGQ runs), DRAWS (default 3), VBD_IMAGES (default "1 8"; empty: no VBD), VBD_BUDGETS
-# (default "none 4.3": without a budget and with 4.3 bits), VBD_SYNTHETIC (default "default").
+# (default "none 4.3": without a budget and with 4.3 bits), VBD_SYNTHETIC (default "default"), VBD_FINAL
+# (default "default").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 teacher="${1:-runs/fmnist_resnet20_fp32/model.safetensors}"
@@ -25,6 +26,7 @@ draws=${DRAWS:-3}
 vbd_images=(${VBD_IMAGES-1 8})
 vbd_budgets=(${VBD_BUDGETS:-none 4.3})
 vbd_synthetic=(${VBD_SYNTHETIC:-default})
+vbd_final=(${VBD_FINAL:-default})
 [ -f "$teacher" ] || { echo "few_images: $teacher: teacher not found (train it: build/apps/fgq-train configs/fmnist_resnet20_fp32.json)" >&2; exit 2; }
 mkdir -p "$out"
 
@@ -46,22 +48,25 @@ run() {  # method n bits k draw
     { echo "few_images: $dir failed; see $dir.log" >&2; exit 1; }
 }
 
-run_vbd() {  # synthetic budget k draw
+run_vbd() {  # synthetic budget final k draw
   local dir="$out/vbd" sets=()
   [ "$1" = default ] || { dir+="_s$1"; sets+=(--set vbd.synthetic_images="$1"); }
   [ "$2" = none ] || { dir+="_b$2"; sets+=(--set vbd.max_average_bits="$2"); }
-  dir+="_k$3_d$4"
+  [ "$3" = default ] || { dir+="_f$3"; sets+=(--set vbd.steps.final="$3"); }
+  dir+="_k$4_d$5"
   [ -f "$dir/summary.json" ] && return
   echo "few_images: $dir" >&2
   build/apps/fgq-train configs/fmnist_resnet20_vbd.json --set model.weights="$teacher" --set output.dir="$dir" \
-    --set vbd.images="$3" --set vbd.seed="$4" "${sets[@]}" --overwrite > "$dir.log" 2>&1 ||
+    --set vbd.images="$4" --set vbd.seed="$5" "${sets[@]}" --overwrite > "$dir.log" 2>&1 ||
     { echo "few_images: $dir failed; see $dir.log" >&2; exit 1; }
 }
 
 for synthetic in "${vbd_synthetic[@]}"; do
   for budget in "${vbd_budgets[@]}"; do
-    for k in "${vbd_images[@]}"; do
-      for ((draw = 0; draw < draws; ++draw)); do run_vbd "$synthetic" "$budget" "$k" "$draw"; done
+    for final in "${vbd_final[@]}"; do
+      for k in "${vbd_images[@]}"; do
+        for ((draw = 0; draw < draws; ++draw)); do run_vbd "$synthetic" "$budget" "$final" "$k" "$draw"; done
+      done
     done
   done
 done
@@ -87,9 +92,9 @@ import glob, json, os, re, statistics, sys
 rows, vbd = {}, {}
 for path in glob.glob(os.path.join(sys.argv[1], "*", "summary.json")):
     name, summary = os.path.basename(os.path.dirname(path)), json.load(open(path))
-    m = re.match(r"vbd_(?:s(\d+)_)?(?:b([\d.]+)_)?k(\d+)_d(\d+)$", name)
+    m = re.match(r"vbd_(?:s(\d+)_)?(?:b([\d.]+)_)?(?:f(\d+)_)?k(\d+)_d(\d+)$", name)
     if m:
-        vbd.setdefault((m.group(1) or "default", m.group(2) or "none", int(m.group(3))), []).append(
+        vbd.setdefault((m.group(1) or "default", m.group(2) or "none", m.group(3) or "default", int(m.group(4))), []).append(
             (summary["final_top1"], summary["drop"], summary["bits"]["average_bits"]))
         continue
     m = re.match(r"(\w+)_n(\d+)_a(\d+)_k(\d+)_d(\d+)", name)
@@ -100,10 +105,10 @@ print("|---|---|---|---|---|---|---|---|")
 for (n, bits, k, method), v in sorted(rows.items()):
     print(f"| {n} | {bits} | {k} | {method} | {len(v)} | {statistics.mean(v):.2f} | {min(v):.2f} | {max(v):.2f} |")
 if vbd:
-    print("\n| VBD, synthesized inputs | bit budget | K | draws | Top-1 mean (min-max) | drop mean | average bits mean (min-max) |")
-    print("|---|---|---|---|---|---|---|")
-    for (synthetic, budget, k), v in sorted(vbd.items()):
+    print("\n| VBD, synthesized inputs | bit budget | last stage's steps | K | draws | Top-1 mean (min-max) | drop mean | average bits mean (min-max) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (synthetic, budget, final, k), v in sorted(vbd.items()):
         top, drop, b = zip(*v)
-        print(f"| {synthetic} | {budget} | {k} | {len(v)} | {statistics.mean(top):.2f} ({min(top):.2f}-{max(top):.2f}) | {statistics.mean(drop):.2f} | "
+        print(f"| {synthetic} | {budget} | {final} | {k} | {len(v)} | {statistics.mean(top):.2f} ({min(top):.2f}-{max(top):.2f}) | {statistics.mean(drop):.2f} | "
               f"{statistics.mean(b):.2f} ({min(b):.2f}-{max(b):.2f}) |")
 PY

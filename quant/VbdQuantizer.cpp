@@ -107,11 +107,13 @@ void VbdQuantizer::ceilAndFreezeBits() {
   bits.setRequiresGrad(false);
 }
 
-void VbdQuantizer::takeBit(BitFrom from) {
-  bits.tensor().data<float>()[0] -= 1;
+void VbdQuantizer::changeBits(int delta, BitFrom from) {
+  float& b = bits.tensor().data<float>()[0];
+  FGQ_CHECK(b + delta >= kVbdMinBits && b + delta <= kVbdMaxBits, "VBD bit depth " << b << " cannot change by " << delta);
+  b += static_cast<float>(delta);
   if (from == BitFrom::kRange) return;
-  for (int64_t i = 0; i < exponent.tensor().numel(); ++i) exponent.tensor().data<float>()[i] += 1;
-  for (int64_t i = 0; i < offset.tensor().numel(); ++i) offset.tensor().data<float>()[i] *= 0.5f;
+  for (int64_t i = 0; i < exponent.tensor().numel(); ++i) exponent.tensor().data<float>()[i] -= static_cast<float>(delta);
+  for (int64_t i = 0; i < offset.tensor().numel(); ++i) offset.tensor().data<float>()[i] = std::ldexp(offset.tensor().data<float>()[i], delta);
 }
 
 void VbdQuantizer::roundForExport() {

@@ -32,12 +32,12 @@ class VbdQuantizer : public Module {
   void splitPerChannel(int64_t channels);
   // Stage 3: B rounded up (never clipping more than learned) and frozen.
   void ceilAndFreezeBits();
-  // A bit budget's step: one bit fewer, taken from the format's range (the step stays and the window
-  // halves: from the top when unsigned, about its centre when signed) or from its resolution (the step
-  // doubles: E + 1, and the offset, counted in steps, halves, so that the window keeps its lower edge and
-  // loses one old step at the top).
+  // A bit budget's step: `delta` bits more (or fewer, when negative), given to or taken from the format's
+  // range (the step stays and the window doubles or halves: at the top when unsigned, about its centre
+  // when signed) or its resolution (E - delta, and the offset, counted in steps, scaled by 2^delta, so that
+  // the window keeps its lower edge and its top moves by less than one step).
   enum class BitFrom { kRange, kResolution };
-  void takeBit(BitFrom from);
+  void changeBits(int delta, BitFrom from);
   // Export: E and alpha rounded to integers (alpha is then an integer zero point).
   void roundForExport();
   double alpha(int64_t channel = 0) const;  // alpha in either coordinates

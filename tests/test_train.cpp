@@ -314,12 +314,12 @@ TEST_CASE("a VBD run lowers the average bit depth and keeps its logits near the 
 }
 
 TEST_CASE("VBD's objective rounding lowers a bit depth only where the held-out objective falls, by one bit from ceil(B); "
-          "a bit budget takes bits until the average fits it; a budget under 1 bit is refused") {
+          "a bit budget takes bits until the average fits it and gives bits where they fit under it; a budget under 1 bit is refused") {
   testing::TempDir dir;
   writeTexturedDataset(dir / "data");
   trainTinyTeacher(dir);
   auto run = [&](const std::string& rounding, std::optional<double> budget) {
-    nlohmann::json c = compressionConfig(dir, "vbd_" + rounding + (budget ? "_budget" : ""));
+    nlohmann::json c = compressionConfig(dir, "vbd_" + rounding + (budget ? "_budget" + std::to_string(*budget) : ""));
     c["vbd"] = {{"gamma", 1.0}, {"images", 4}, {"holdout_views", 8}, {"batch_size", 8}, {"lr", {{"bits", 0.05}}}, {"bit_rounding", rounding}, {"synthetic_images", 0},
                 {"steps", {{"per_tensor", 40}, {"per_channel", 10}, {"final", 0}}}};
     if (budget) c["vbd"]["max_average_bits"] = *budget;
@@ -349,23 +349,27 @@ TEST_CASE("VBD's objective rounding lowers a bit depth only where the held-out o
     }
     CHECK(lowered == r["rounded_down"].get<int64_t>());
   }
-  {  // a budget half a bit under the rounded-up average
-    const double upBits = up["bits"]["average_bits"], budget = upBits - 0.5;
-    const nlohmann::json fitted = run("up", budget);
-    const nlohmann::json& b = fitted["bit_rounding"]["budget"];
-    MESSAGE("average " << upBits << " bits rounded up; budget " << budget << ": " << b["bits_taken"] << " bits taken, " << fitted["bits"]["average_bits"]
-                       << " bits");
-    CHECK(b["average_before"].get<double>() == doctest::Approx(upBits));
-    CHECK(fitted["bits"]["average_bits"].get<double>() <= budget);
-    double taken = 0;
-    for (double difference : lowerThanUp(fitted)) {
-      CHECK(difference >= 0);
-      taken += difference;
-    }
-    CHECK(taken == b["bits_taken"].get<int64_t>());
-    CHECK(taken > 0);
-    CHECK_THROWS_WITH_AS(run("up", 0.5), doctest::Contains("max_average_bits"), Error);
-  }
+  // Bits taken less bits given, per tensor, add up to how far the average fell from the rounded-up one.
+  auto fitted = [&](double budget) {
+    const nlohmann::json result = run("up", budget);
+    const nlohmann::json& b = result["bit_rounding"]["budget"];
+    MESSAGE("average " << up["bits"]["average_bits"] << " bits rounded up; budget " << budget << ": " << b["bits_taken"] << " bits taken, "
+                       << b["bits_given"] << " given, " << result["bits"]["average_bits"] << " bits, held-out error " << b["heldout_error_before"]
+                       << " -> " << b["heldout_error_after"]);
+    CHECK(b["average_before"].get<double>() == doctest::Approx(up["bits"]["average_bits"].get<double>()));
+    CHECK(result["bits"]["average_bits"].get<double>() <= budget);
+    double net = 0;
+    for (double difference : lowerThanUp(result)) net += difference;
+    CHECK(net == b["bits_taken"].get<int64_t>() - b["bits_given"].get<int64_t>());
+    return b;
+  };
+  const double upBits = up["bits"]["average_bits"];
+  CHECK(fitted(upBits - 0.5)["bits_taken"].get<int64_t>() > 0);
+  const nlohmann::json room = fitted(upBits + 0.3);
+  CHECK(room["bits_taken"].get<int64_t>() == 0);
+  CHECK(room["bits_given"].get<int64_t>() > 0);
+  CHECK(room["heldout_error_after"].get<double>() < room["heldout_error_before"].get<double>());
+  CHECK_THROWS_WITH_AS(run("up", 0.5), doctest::Contains("max_average_bits"), Error);
 }
 
 TEST_CASE("a compressed model finds its teacher from any directory; a changed teacher is refused; --teacher overrides; without one it is measured alone") {

@@ -179,38 +179,47 @@ TEST_CASE("per-channel splitting keeps the output; ceil-and-freeze never lowers 
   }
 }
 
-TEST_CASE("a bit taken from the range halves the window at the same step; from the resolution it doubles the step in the same window") {
-  // 4 bits at E = -2 (steps of 0.25), over inputs from -3 to 4.9.
+TEST_CASE("a bit taken from or given to the range halves or doubles the window at the same step; to the resolution it changes the step in the same window") {
+  // 4 bits at E = -2 (steps of 0.25), over inputs from -12 to 12.
   for (const bool isUnsigned : {true, false}) {
     auto quantizer = [&] {  // unsigned: codes 0..15; signed, offset -2: codes -10..5
       auto q = std::make_unique<VbdQuantizer>(4, -2, isUnsigned);
       q->offset.tensor().data<float>()[0] = isUnsigned ? 0.0f : -2.0f;
       return q;
     };
-    Tensor x = Tensor::empty({80});
-    for (int64_t i = 0; i < 80; ++i) x.data<float>()[i] = static_cast<float>(-3.0 + 0.1 * static_cast<double>(i));
+    Tensor x = Tensor::empty({241});
+    for (int64_t i = 0; i < 241; ++i) x.data<float>()[i] = static_cast<float>(-12.0 + 0.1 * static_cast<double>(i));
     NoGradGuard noGrad;
     auto window = [&](VbdQuantizer& q) {
       const Tensor y = q(Variable(x)).tensor();
       const float* v = y.data<float>();
-      return std::pair{*std::min_element(v, v + 80), *std::max_element(v, v + 80)};
+      return std::pair{*std::min_element(v, v + 241), *std::max_element(v, v + 241)};
     };
-    auto four = quantizer(), range = quantizer(), resolution = quantizer();
+    auto four = quantizer();
     const auto [lo, hi] = window(*four);
     CHECK(lo == doctest::Approx(isUnsigned ? 0.0 : -2.5));
     CHECK(hi == doctest::Approx(lo + 15 * 0.25));
-    range->takeBit(VbdQuantizer::BitFrom::kRange);
-    resolution->takeBit(VbdQuantizer::BitFrom::kResolution);
-    CHECK(range->bits.tensor().data<float>()[0] == 3);
-    CHECK(resolution->bits.tensor().data<float>()[0] == 3);
-    CHECK(range->exponent.tensor().data<float>()[0] == -2);
-    CHECK(resolution->exponent.tensor().data<float>()[0] == -1);
-    // Range: 8 levels of the same step, from the same lower edge (unsigned) or about the same centre.
-    CHECK(window(*range).first == doctest::Approx(isUnsigned ? lo : lo + 4 * 0.25));
-    CHECK(window(*range).second == doctest::Approx(window(*range).first + 7 * 0.25));
-    // Resolution: the same lower edge, 8 levels of twice the step: the old top less one old step.
-    CHECK(window(*resolution).first == doctest::Approx(lo));
-    CHECK(window(*resolution).second == doctest::Approx(hi - 0.25));
+    for (const int delta : {-1, 1}) {
+      CAPTURE(isUnsigned);
+      CAPTURE(delta);
+      auto range = quantizer(), resolution = quantizer();
+      range->changeBits(delta, VbdQuantizer::BitFrom::kRange);
+      resolution->changeBits(delta, VbdQuantizer::BitFrom::kResolution);
+      CHECK(range->bits.tensor().data<float>()[0] == 4 + delta);
+      CHECK(resolution->bits.tensor().data<float>()[0] == 4 + delta);
+      CHECK(range->exponent.tensor().data<float>()[0] == -2);
+      CHECK(resolution->exponent.tensor().data<float>()[0] == -2 - delta);
+      // Range: 2^(4 + delta) levels of the same step, from the same lower edge (unsigned) or about the
+      // same centre (signed, alpha = -2).
+      const double levels = std::exp2(4 + delta);
+      CHECK(window(*range).first == doctest::Approx(isUnsigned ? lo : (-2 - levels / 2) * 0.25));
+      CHECK(window(*range).second == doctest::Approx(window(*range).first + (levels - 1) * 0.25));
+      // Resolution: the same lower edge, 2^(4 + delta) levels of the new step: the old top plus one old
+      // step less one new step.
+      const double step = 0.25 * std::exp2(-delta);
+      CHECK(window(*resolution).first == doctest::Approx(lo));
+      CHECK(window(*resolution).second == doctest::Approx(lo + (levels - 1) * step));
+    }
   }
 }
 

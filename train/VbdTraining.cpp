@@ -177,7 +177,8 @@ class VbdStages {
   // "objective", each tensor whose B had a fraction then drops to floor(B), largest tensors first, where
   // that lowers L = L_err + gamma * Bbar on the held-out views: gamma prices a bit as the size term did,
   // and rounding up is kept where the clipping it avoids is worth its bit. Then, with a budget
-  // (max_average_bits), bits are taken away where they cost least until Bbar fits it. Both are judged
+  // (max_average_bits), bits are taken away where they cost least until Bbar fits it, and what room is
+  // left under it is given where it lowers the held-out error most. All are judged
   // before stage 3's training recovers, so a bit is given up only when it costs little even without
   // recovery. Returns what it decided, for the summary.
   nlohmann::json roundBits(const std::vector<Tensor>& judged) {
@@ -218,57 +219,77 @@ class VbdStages {
   double currentAverageBits() const { return averageBits(tensors_, v_.weightsOnly).tensor().itemAsDouble(); }
   bool counted(const VbdTensor& t) const { return t.isWeight || !v_.weightsOnly; }  // in Bbar
 
-  // Takes one bit at a time until Bbar <= budget, each choice measured with the bits taken so far: from
-  // the tensor whose bit costs the least held-out error per bit of Bbar it saves, unless a tensor whose
-  // one bit alone reaches the budget costs no more error than that (so that a large tensor does not
-  // overshoot the budget where a small one closes the gap for less). Each tensor's bit is tried from its
-  // range and from its resolution, and goes where it costs less.
+  // One bit more or fewer in one tensor, taken from or given to its range or its resolution, with the
+  // held-out error it leaves and its share of Bbar.
+  struct BitChange {
+    const VbdTensor* tensor;
+    VbdQuantizer::BitFrom from;
+    double error, share;
+  };
+
+  // Fits Bbar to the budget, one bit at a time, each choice measured with the bits changed so far: while
+  // Bbar is above it, takes the bit that costs the least held-out error per bit of Bbar it saves, unless
+  // a tensor whose one bit alone reaches the budget costs no more error than that (so that a large tensor
+  // does not overshoot the budget where a small one closes the gap for less); then, while a bit fits
+  // under the budget and lowers the error, gives the one that lowers it most. Every bit is tried both
+  // ways, from the range and from the resolution.
   nlohmann::json fitBudget(const HeldOut& held, double budget) {
-    double total = 0;
-    for (const VbdTensor& t : tensors_) total += counted(t) ? static_cast<double>(t.count) : 0;
     const double before = currentAverageBits();
-    nlohmann::json taken = nlohmann::json::array();
-    double error = heldOutL1(student_, held);  // with the bits taken so far
-    for (double average = before; average > budget + 1e-9; average = currentAverageBits()) {
-      const VbdTensor *perBit = nullptr, *closing = nullptr;
-      VbdQuantizer::BitFrom perBitFrom{}, closingFrom{};
-      double perBitCost = 0, perBitError = 0, closingError = 0;
-      for (const VbdTensor& t : tensors_) {
-        if (!counted(t) || bitsOf(t) - 1 < kVbdMinBits) continue;
-        for (const VbdQuantizer::BitFrom from : {VbdQuantizer::BitFrom::kRange, VbdQuantizer::BitFrom::kResolution}) {
-          const double lowered = errorWithoutBit(t, from, held), share = static_cast<double>(t.count) / total;
-          if (!perBit || (lowered - error) / share < perBitCost) {
-            perBit = &t;
-            perBitFrom = from;
-            perBitCost = (lowered - error) / share;
-            perBitError = lowered;
-          }
-          if (average - share <= budget + 1e-9 && (!closing || lowered < closingError)) {
-            closing = &t;
-            closingFrom = from;
-            closingError = lowered;
-          }
-        }
-      }
-      FGQ_CHECK(perBit, "vbd.max_average_bits " << budget << " cannot be met: every tensor is at " << kVbdMinBits << " bit");
-      const bool close = closing && closingError <= perBitError;
-      const VbdTensor& chosen = close ? *closing : *perBit;
-      const VbdQuantizer::BitFrom from = close ? closingFrom : perBitFrom;
-      error = close ? closingError : perBitError;
-      chosen.quantizer->takeBit(from);
-      taken.push_back(chosen.name + (from == VbdQuantizer::BitFrom::kRange ? " (range)" : " (resolution)"));
+    nlohmann::json taken = nlohmann::json::array(), given = nlohmann::json::array();
+    const double errorBefore = heldOutL1(student_, held);
+    double error = errorBefore;  // with the bits changed so far
+    auto apply = [&](const BitChange& c, int delta, nlohmann::json& log) {
+      c.tensor->quantizer->changeBits(delta, c.from);
+      error = c.error;
+      log.push_back(c.tensor->name + (c.from == VbdQuantizer::BitFrom::kRange ? " (range)" : " (resolution)"));
+    };
+    for (double average = before; average > budget + 1e-9; average = currentAverageBits())
+      apply(cheapestTake(bitChanges(-1, held, 1.0), average, budget, error), -1, taken);
+    for (;;) {
+      const std::vector<BitChange> gifts = bitChanges(1, held, budget - currentAverageBits());
+      const auto best = std::min_element(gifts.begin(), gifts.end(), [](const auto& a, const auto& b) { return a.error < b.error; });
+      if (best == gifts.end() || best->error >= error) break;
+      apply(*best, 1, given);
     }
     const double after = currentAverageBits();
-    std::cerr << "bit budget " << budget << ": " << taken.size() << " bits taken, average " << before << " -> " << after << " bits\n";
-    return {{"max_average_bits", budget}, {"bits_taken", taken.size()}, {"taken_from", taken}, {"average_before", before}, {"average_after", after}};
+    std::cerr << "bit budget " << budget << ": " << taken.size() << " bits taken, " << given.size() << " given, average " << before << " -> " << after
+              << " bits\n";
+    return {{"max_average_bits", budget}, {"bits_taken", taken.size()}, {"taken_from", taken}, {"bits_given", given.size()},
+            {"given_to", given},          {"average_before", before},   {"average_after", after},
+            {"heldout_error_before", errorBefore}, {"heldout_error_after", error}};
   }
 
-  // The held-out error with one bit fewer in t, taken `from` and given back.
-  double errorWithoutBit(const VbdTensor& t, VbdQuantizer::BitFrom from, const HeldOut& held) {
+  // Every change of `delta` bits that a counted tensor can make, each way, whose share of Bbar is at most
+  // maxShare (plus rounding), with the held-out error it leaves (measured, then undone).
+  std::vector<BitChange> bitChanges(int delta, const HeldOut& held, double maxShare) {
+    double total = 0;
+    for (const VbdTensor& t : tensors_) total += counted(t) ? static_cast<double>(t.count) : 0;
+    std::vector<BitChange> changes;
+    for (const VbdTensor& t : tensors_) {
+      const float bits = bitsOf(t) + static_cast<float>(delta);
+      const double share = static_cast<double>(t.count) / total;
+      if (!counted(t) || bits < kVbdMinBits || bits > kVbdMaxBits || share > maxShare + 1e-9) continue;
+      for (const VbdQuantizer::BitFrom from : {VbdQuantizer::BitFrom::kRange, VbdQuantizer::BitFrom::kResolution})
+        changes.push_back({&t, from, errorWithBitsChanged(t, delta, from, held), share});
+    }
+    return changes;
+  }
+
+  static BitChange cheapestTake(const std::vector<BitChange>& takes, double average, double budget, double error) {
+    const BitChange *perBit = nullptr, *closing = nullptr;
+    for (const BitChange& c : takes) {
+      if (!perBit || (c.error - error) / c.share < (perBit->error - error) / perBit->share) perBit = &c;
+      if (average - c.share <= budget + 1e-9 && (!closing || c.error < closing->error)) closing = &c;
+    }
+    FGQ_CHECK(perBit, "vbd.max_average_bits " << budget << " cannot be met: every tensor is at " << kVbdMinBits << " bit");
+    return closing && closing->error <= perBit->error ? *closing : *perBit;
+  }
+
+  double errorWithBitsChanged(const VbdTensor& t, int delta, VbdQuantizer::BitFrom from, const HeldOut& held) {
     VbdQuantizer& q = *t.quantizer;
     const float bits = bitsOf(t);
     const Tensor exponent = q.exponent.tensor().clone(), offset = q.offset.tensor().clone();
-    q.takeBit(from);
+    q.changeBits(delta, from);
     const double error = heldOutL1(student_, held);
     bitsOf(t) = bits;
     q.exponent.tensor().copyFrom(exponent);
