@@ -38,15 +38,23 @@ inline __m512i broadcastBytes(const uint8_t* p) {
 // per multiply-add, which left the loop bound by instruction dispatch).
 inline void dotAdd(__m512i& sum, __m512i x, __m512i w) { asm("vpdpbusd %2, %1, %0" : "+v"(sum) : "v"(x), "v"(w)); }
 
-// The first input byte of each of the M output pixels from `pixel0` in the padded input.
+// The first input byte of each of the M output pixels from `pixel0` in the padded input: one division for
+// the first pixel, then a walk along the row (a short reduction leaves no room for a division per pixel).
 template <int M>
 void pixelInputs(const Args& a, int64_t pixel0, const uint8_t* (&in)[M]) {
   const ConvGeometry& g = a.g;
-  const int64_t outW = g.outW(), plane = g.outH() * outW;
+  const int64_t outW = g.outW(), outH = g.outH(), row = g.paddedW() * g.paddedC(), column = g.strideW * g.paddedC();
+  const int64_t line = pixel0 / outW;
+  int64_t x = pixel0 - line * outW, y = line % outH;
+  const uint8_t* image = a.input + (line / outH) * g.paddedH() * row;
 #pragma GCC unroll 12
   for (int m = 0; m < M; ++m) {
-    const int64_t p = pixel0 + m, n = p / plane, y = p % plane / outW, x = p % outW;
-    in[m] = a.input + ((n * g.paddedH() + y * g.strideH) * g.paddedW() + x * g.strideW) * g.paddedC();
+    in[m] = image + y * g.strideH * row + x * column;
+    if (++x < outW) continue;
+    x = 0;
+    if (++y < outH) continue;
+    y = 0;
+    image += g.paddedH() * row;
   }
 }
 
