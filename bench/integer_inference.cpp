@@ -2,9 +2,9 @@
 // batch norms re-estimated on random images: speed does not depend on the values), 8-bit activations:
 // images/s of the exact and the folded engine for each group size N beside fgq FP32 (the model before
 // conversion: eval, no tape), each the median of --repeats runs after two warm-up runs; per-layer GOP/s
-// of both engines at the largest batch and their workspace (--layers); and the machine's int8 ceiling:
-// oneDNN's int8 conv on the shape of ../shared/machine-notes.md (N=32, C=K=64, 56x56, 3x3), through the
-// engine's own int8 step, beside the vpdpbusd peak of a loop that does nothing else (bench/VnniPeak.h), where the CPU has AVX-512 VNNI.
+// of both engines at the largest batch (--layers); and the machine's int8 ceiling: oneDNN's int8 conv on the
+// shape of ../shared/machine-notes.md (N=32, C=K=64, 56x56, 3x3), through the engine's own int8 step, beside
+// the vpdpbusd peak of a loop that does nothing else (bench/VnniPeak.h), where the CPU has AVX-512 VNNI.
 // Prints lines `fgq resnet50 ENGINE BATCH images_per_second` (bench/integer_inference.sh reads them).
 // With --onnx DIR it also writes the FP32 model and each folded one as ONNX (resnet50_fp32.onnx,
 // resnet50_folded-N4.onnx, ...) for onnxruntime's timing (bench/integer_inference_onnx.mjs).
@@ -130,7 +130,6 @@ void printLayers(infer::IntegerModel& engine, const Tensor& images, int repeats)
     const double gops = 2.0 * static_cast<double>(macs[s]) * static_cast<double>(images.shape()[0]) / median / 1e9;
     std::printf("layer %8.3f ms %8.1f GOP/s %3ld per pass  %s\n", 1000.0 * median, gops, static_cast<long>(passes[s]), names[s].c_str());
   }
-  std::printf("workspace: %.1f MB of buffers between steps\n", static_cast<double>(engine.workspaceBytes(images.shape()[0])) / 1e6);
 }
 
 // oneDNN's int8 conv (u8 x s8 -> u8) on the machine-notes shape, through the engine's int8 step.

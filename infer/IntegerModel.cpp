@@ -343,7 +343,7 @@ Tensor IntegerModel::forward(const Tensor& imagesIn, std::vector<double>* stepSe
             "the integer engine was lowered for images " << imageShape_.str() << ", given a batch " << images.shape().str());
   const int64_t batch = images.shape()[0];
   auto it = workspaces_.find(batch);
-  if (it == workspaces_.end()) it = workspaces_.emplace(batch, Workspace(plan_, batch, imagesHeld(batch))).first;
+  if (it == workspaces_.end()) it = workspaces_.emplace(batch, Workspace(plan_, batch)).first;
   Workspace& ws = it->second;
   std::memcpy(ws.floats(input_), images.data<float>(), static_cast<size_t>(images.numel()) * sizeof(float));
   if (stepSeconds) stepSeconds->assign(steps_.size(), 0.0);
@@ -390,27 +390,6 @@ std::vector<int64_t> IntegerModel::imagesPerPass(int64_t batch) const {
   // largest step (activations shrink along a CNN), rather than many that alternate.
   for (size_t i = passes.size(); i-- > 1;) passes[i - 1] = std::min(passes[i - 1], passes[i]);
   return passes;
-}
-
-std::vector<int64_t> IntegerModel::imagesHeld(int64_t batch) const {
-  const std::vector<int64_t> pass = imagesPerPass(batch);
-  std::vector<int64_t> held(static_cast<size_t>(plan_.count()), 0);  // 0: no step seen yet
-  // Passes never shrink along the steps, so the steps of one pass size are one stretch.
-  for (size_t s = 0; s < steps_.size(); ++s)
-    for (int id : steps_[s]->buffers()) {
-      int64_t& h = held[static_cast<size_t>(id)];
-      h = h == 0 || h == pass[s] ? pass[s] : batch;
-    }
-  for (int id : {input_, output_}) held[static_cast<size_t>(id)] = batch;  // written and read outside the steps
-  for (int64_t& h : held) h = h == 0 ? batch : h;
-  return held;
-}
-
-int64_t IntegerModel::workspaceBytes(int64_t batch) const {
-  const std::vector<int64_t> held = imagesHeld(batch);
-  int64_t bytes = 0;
-  for (int id = 0; id < plan_.count(); ++id) bytes += plan_.bytesPerImage(id) * held[static_cast<size_t>(id)];
-  return bytes;
 }
 
 std::vector<int64_t> IntegerModel::macsPerImage() const {

@@ -49,13 +49,8 @@ class IntegerModel {
   std::vector<int64_t> macsPerImage() const;
   // Per step, how many images of a batch of `batch` it runs at a time (EngineOptions::imagesPerPass).
   std::vector<int64_t> imagesPerPass(int64_t batch) const;
-  // Bytes of the buffers between steps at a batch of `batch` (Workspace).
-  int64_t workspaceBytes(int64_t batch) const;
 
  private:
-  // Per buffer, the images it holds at a batch of `batch` (Workspace): one pass where only the steps of
-  // one stretch of passes use it, else the batch (and always for the input and the logits).
-  std::vector<int64_t> imagesHeld(int64_t batch) const;
   // Steps [begin, end) over the whole workspace, `pass` images at a time.
   void runSteps(size_t begin, size_t end, int64_t pass, Workspace& workspace, std::vector<double>* stepSeconds);
 

@@ -12,15 +12,11 @@ int BufferPlan::add(int64_t bytesPerImage) {
   return count() - 1;
 }
 
-Workspace::Workspace(const BufferPlan& plan, int64_t batch, const std::vector<int64_t>& imagesHeld)
-    : batch_(batch), imagesHeld_(imagesHeld.empty() ? std::vector<int64_t>(static_cast<size_t>(plan.count()), batch) : imagesHeld) {
-  FGQ_CHECK(static_cast<int>(imagesHeld_.size()) == plan.count(), "integer engine: images held for " << imagesHeld_.size() << " of " << plan.count() << " buffers");
+Workspace::Workspace(const BufferPlan& plan, int64_t batch) : batch_(batch) {
   constexpr size_t kLine = 64;
   auto memory = std::make_shared<Memory>();
   for (int id = 0; id < plan.count(); ++id) {
-    const int64_t images = imagesHeld_[static_cast<size_t>(id)];
-    FGQ_CHECK(images >= 1 && images <= batch, "integer engine: buffer " << id << " holds " << images << " images of a batch of " << batch);
-    const size_t bytes = (static_cast<size_t>(plan.bytesPerImage(id) * images + kInputSlack) + kLine - 1) / kLine * kLine;
+    const size_t bytes = (static_cast<size_t>(plan.bytesPerImage(id) * batch + kInputSlack) + kLine - 1) / kLine * kLine;
     auto* p = static_cast<uint8_t*>(std::aligned_alloc(kLine, bytes));
     FGQ_CHECK(p != nullptr, "integer engine: cannot allocate a buffer of " + std::to_string(bytes) + " bytes");
     std::memset(p, 0, bytes);
@@ -36,10 +32,8 @@ Workspace Workspace::images(int64_t first, int64_t n) const {
   Workspace view;
   view.batch_ = n;
   view.bytesPerImage_ = bytesPerImage_;
-  view.imagesHeld_ = imagesHeld_;
   view.memory_ = memory_;
-  // A buffer of one pass belongs to the steps of one pass size, which a view for another never runs.
-  for (size_t id = 0; id < buffers_.size(); ++id) view.buffers_.push_back(buffers_[id] + (imagesHeld_[id] == batch_ ? first * bytesPerImage_[id] : 0));
+  for (size_t id = 0; id < buffers_.size(); ++id) view.buffers_.push_back(buffers_[id] + first * bytesPerImage_[id]);
   return view;
 }
 

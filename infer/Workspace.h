@@ -23,17 +23,12 @@ class BufferPlan {
 
 class Workspace {
  public:
-  // `imagesHeld[id]` (empty: the batch for every buffer): how many images buffer `id` holds. A buffer that
-  // the steps of one stretch of passes write and read within each pass holds one pass of images, the same
-  // memory for every pass: it stays in cache, where a slice of a whole batch's buffer would be written
-  // out to memory and read back (ResNet-50's layer1 at batch 16 ran its 1x1 convs at half speed so).
-  Workspace(const BufferPlan& plan, int64_t batch, const std::vector<int64_t>& imagesHeld = {});
+  Workspace(const BufferPlan& plan, int64_t batch);
   int64_t batch() const { return batch_; }
   uint8_t* bytes(int id) { return buffers_.at(static_cast<size_t>(id)); }
   float* floats(int id) { return reinterpret_cast<float*>(bytes(id)); }
-  // Images [first, first + n) of this workspace: the same memory, every buffer of the batch offset by
-  // `first` images, so that a step run on it computes those images alone (buffers are [N, ...] per image);
-  // a buffer of one pass is not offset.
+  // Images [first, first + n) of this workspace: the same memory, every buffer offset by `first` images,
+  // so that a step run on it computes those images alone (buffers are [N, ...] per image).
   Workspace images(int64_t first, int64_t n) const;
 
  private:
@@ -45,7 +40,7 @@ class Workspace {
 
   int64_t batch_ = 0;
   std::vector<uint8_t*> buffers_;
-  std::vector<int64_t> bytesPerImage_, imagesHeld_;
+  std::vector<int64_t> bytesPerImage_;
   // Zero-filled once: padded inputs keep their zero borders. Each has slack after it, for the AMX kernel
   // (infer/TernaryConv.h), and starts on a cache line, so that the kernels' 64-byte vectors of a pixel's
   // channels never straddle two lines (on malloc's 16-byte alignment they did: twice the memory traffic).

@@ -177,10 +177,10 @@ class VbdStages {
   // "objective", each tensor whose B had a fraction then drops to floor(B), largest tensors first, where
   // that lowers L = L_err + gamma * Bbar on the held-out views: gamma prices a bit as the size term did,
   // and rounding up is kept where the clipping it avoids is worth its bit. Then, with a budget
-  // (max_average_bits), bits are taken away where they cost least until Bbar fits it, and what room is
-  // left under it is given where it lowers the held-out error most. All are judged
-  // before stage 3's training recovers, so a bit is given up only when it costs little even without
-  // recovery. Returns what it decided, for the summary.
+  // (max_average_bits), bits are taken away where they cost least until Bbar fits it, and the room left
+  // under it is given where a bit lowers the held-out error most. All are judged before stage 3's
+  // training recovers, so a bit is given up only when it costs little even without recovery. Returns
+  // what it decided, for the summary.
   nlohmann::json roundBits(const std::vector<Tensor>& judged) {
     std::vector<std::pair<const VbdTensor*, float>> fractional;  // tensor and its floor
     for (const VbdTensor& t : tensors_) {
@@ -244,7 +244,7 @@ class VbdStages {
       log.push_back(c.tensor->name + (c.from == VbdQuantizer::BitFrom::kRange ? " (range)" : " (resolution)"));
     };
     for (double average = before; average > budget + 1e-9; average = currentAverageBits())
-      apply(cheapestTake(bitChanges(-1, held, 1.0), average, budget, error), -1, taken);
+      apply(cheapestTake(bitChanges(-1, held, /*maxShare=*/1.0), average, budget, error), -1, taken);  // every tensor's share is <= 1
     for (;;) {
       const std::vector<BitChange> gifts = bitChanges(1, held, budget - currentAverageBits());
       const auto best = std::min_element(gifts.begin(), gifts.end(), [](const auto& a, const auto& b) { return a.error < b.error; });
@@ -275,6 +275,7 @@ class VbdStages {
     return changes;
   }
 
+  // The take fitBudget chooses among `takes` at average Bbar, the held-out error being `error` before it.
   static BitChange cheapestTake(const std::vector<BitChange>& takes, double average, double budget, double error) {
     const BitChange *perBit = nullptr, *closing = nullptr;
     for (const BitChange& c : takes) {
@@ -285,6 +286,7 @@ class VbdStages {
     return closing && closing->error <= perBit->error ? *closing : *perBit;
   }
 
+  // The held-out error with `delta` bits more in t, on the side `from`; then t is as it was.
   double errorWithBitsChanged(const VbdTensor& t, int delta, VbdQuantizer::BitFrom from, const HeldOut& held) {
     VbdQuantizer& q = *t.quantizer;
     const float bits = bitsOf(t);
