@@ -286,7 +286,8 @@ class VbdStages {
     return closing && closing->error <= perBit->error ? *closing : *perBit;
   }
 
-  // The held-out error with `delta` bits more in t, on the side `from`; then t is as it was.
+  // The held-out error with `delta` bits more in t, on the side `from`; then t is as it was, restored
+  // from a copy: E is learned as a real number, and E - 1 + 1 is not always E in floats.
   double errorWithBitsChanged(const VbdTensor& t, int delta, VbdQuantizer::BitFrom from, const HeldOut& held) {
     VbdQuantizer& q = *t.quantizer;
     const float bits = bitsOf(t);
