@@ -206,10 +206,10 @@ class Lowering {
   // Whether the f32 values of `id` are read by `reader` alone, every other consumer reading codes (written
   // when `id` was): then the step fused with `reader` writes its values over them, in place. A residual
   // that stays where it is saves a copy (oneDNN) or a second stream of memory traffic (the exact kernel).
+  // The buffer may already hold a chain of such values (every block of a stage adds in place over the
+  // last): each earlier one had this step's predecessor as its only reader, so none is read again.
   bool onlyReaderOfValues(int id, int reader) const {
     if (id == graph_.output()) return false;
-    const int buffer = values_[static_cast<size_t>(id)];
-    if (std::count(values_.begin(), values_.end(), buffer) != 1) return false;
     for (int c : consumers_[static_cast<size_t>(id)])
       if (c != reader && node(c).op != GraphOp::kConv && node(c).op != GraphOp::kLinear) return false;
     return true;

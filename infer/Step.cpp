@@ -5,7 +5,12 @@ namespace fgq::infer {
 std::string layerShape(const LayerSpec& s) {
   const ConvGeometry& g = s.geometry;
   const std::string channels = std::to_string(g.inC) + "->" + std::to_string(g.outC);
-  return s.linear ? channels : std::to_string(g.kH) + "x" + std::to_string(g.kW) + " " + channels;
+  const std::string input = s.input.isSigned() ? ", s8 input" : ", u8 input";
+  const std::string residual = s.residual < 0            ? ""
+                               : s.residual == s.values ? ", residual added in place"
+                               : s.values < 0           ? ", residual added, codes out"
+                                                        : ", residual added into an output of its own";
+  return (s.linear ? channels : std::to_string(g.kH) + "x" + std::to_string(g.kW) + " " + channels) + input + residual;
 }
 
 int64_t layerMacsPerImage(const LayerSpec& s) {

@@ -39,7 +39,9 @@ struct LayerSpec {
   CodeFormat codeFormat;
 };
 
-// "3x3 64->64" for a conv, "2048->1000" for an inner product.
+// "3x3 64->64, u8 input" for a conv, "2048->1000, s8 input" for an inner product, and where a residual
+// is added, whether in place (its buffer becomes the output's), into an output of its own, or only on
+// the way to the output's codes.
 std::string layerShape(const LayerSpec& spec);
 // Its input codes, residual, values and codes, those it has.
 std::vector<int> layerBuffers(const LayerSpec& spec);

@@ -326,6 +326,22 @@ TEST_CASE("a batch run a few images per pass gives the logits of the whole batch
                     doctest::Contains("images per pass must be 0 (chosen per step) or more, found -1"));
 }
 
+TEST_CASE("every residual block of ResNet-20 adds its residual in place, in both engines") {
+  // Each block's f32 output takes over the buffer of the residual it adds, so a stage's blocks chain
+  // through one buffer: a block whose residual was itself added in place must not fall back to a copy
+  // (oneDNN) or a second stream (the exact kernel). A block whose output only its codes leave writes none.
+  auto model = convertedResnet20("4", 8);
+  for (const TernaryEngine engine : {TernaryEngine::kExact, TernaryEngine::kFolded}) {
+    int64_t added = 0;
+    for (const std::string& line : IntegerModel(*model, {1, 28, 28}, {engine, false, 0}).describe()) {
+      if (line.find("residual added") == std::string::npos) continue;
+      ++added;
+      CHECK_MESSAGE(line.find("into an output of its own") == std::string::npos, line);
+    }
+    CHECK(added == 9);  // 3 stages x 3 blocks
+  }
+}
+
 TEST_CASE("images per pass chosen per step: the whole batch where it fits the budget, else a power of two") {
   auto model = convertedResnet20("4", 8);
   const IntegerModel unlimited(*model, {1, 28, 28}, {TernaryEngine::kExact, false, 0});
