@@ -97,7 +97,10 @@ for path in glob.glob(os.path.join(sys.argv[1], "*", "summary.json")):
         vbd.setdefault((m.group(1) or "default", m.group(2) or "none", m.group(3) or "default", int(m.group(4))), []).append(
             (summary["final_top1"], summary["drop"], summary["bits"]["average_bits"]))
         continue
-    m = re.match(r"(\w+)_n(\d+)_a(\d+)_k(\d+)_d(\d+)", name)
+    m = re.match(r"(\w+)_n(\d+)_a(\d+)_k(\d+)_d(\d+)$", name)
+    if not m:
+        print(f"few_images: {name} is not a run this script names; left out of the tables", file=sys.stderr)
+        continue
     method, n, bits, k = m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4))
     rows.setdefault((n, bits, k, method), []).append(summary["final_top1"])
 print("| N | act. bits | K | method | draws | Top-1 mean | min | max |")
