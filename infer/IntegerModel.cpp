@@ -207,7 +207,7 @@ class Lowering {
   // when `id` was): then the step fused with `reader` writes its values over them, in place. A residual
   // that stays where it is saves a copy (oneDNN) or a second stream of memory traffic (the exact kernel).
   // The buffer may already hold a chain of such values (every block of a stage adds in place over the
-  // last): each earlier one had this step's predecessor as its only reader, so none is read again.
+  // last): each earlier value of the chain was read only by the step that wrote the next over it.
   bool onlyReaderOfValues(int id, int reader) const {
     if (id == graph_.output()) return false;
     for (int c : consumers_[static_cast<size_t>(id)])

@@ -24,7 +24,7 @@ OnednnInt8Step::OnednnInt8Step(LayerSpec spec)
     outputScales_.push_back(codesOnly() ? scale / spec_.codeFormat.scale : scale);
   }
   description_ = spec_.name + ": " + (folded_ ? "ternary N=" + spec_.weights->groups.str() + " folded to int8" : std::string("int8")) +
-                 " (oneDNN " + (spec_.linear ? "inner product" : "conv") + "), " + layerShape(spec_);
+                 " (oneDNN " + (spec_.linear ? "inner product" : "conv") + "), " + layerDataflow(spec_);
   spec_.weights = nullptr;
 }
 

@@ -2,7 +2,7 @@
 
 namespace fgq::infer {
 
-std::string layerShape(const LayerSpec& s) {
+std::string layerDataflow(const LayerSpec& s) {
   const ConvGeometry& g = s.geometry;
   const std::string channels = std::to_string(g.inC) + "->" + std::to_string(g.outC);
   const std::string input = s.input.isSigned() ? ", s8 input" : ", u8 input";

@@ -39,10 +39,10 @@ struct LayerSpec {
   CodeFormat codeFormat;
 };
 
-// "3x3 64->64, u8 input" for a conv, "2048->1000, s8 input" for an inner product, and where a residual
-// is added, whether in place (its buffer becomes the output's), into an output of its own, or only on
-// the way to the output's codes.
-std::string layerShape(const LayerSpec& spec);
+// What a layer reads and writes, for its description: "3x3 64->64, u8 input" for a conv, "2048->1000,
+// s8 input" for an inner product, and where a residual is added, whether in place (its buffer becomes the
+// output's), into an output of its own, or only on the way to the output's codes.
+std::string layerDataflow(const LayerSpec& spec);
 // Its input codes, residual, values and codes, those it has.
 std::vector<int> layerBuffers(const LayerSpec& spec);
 int64_t layerMacsPerImage(const LayerSpec& spec);

@@ -12,7 +12,7 @@ TernaryConvStep::TernaryConvStep(LayerSpec spec, BufferPlan& plan, bool scalar)
   const ConvGeometry& g = spec_.geometry;
   if (g.padH > 0 || g.padW > 0 || g.paddedC() != g.inC) padded_ = plan.add(g.paddedH() * g.paddedW() * g.paddedC());
   description_ = spec_.name + ": ternary N=" + spec_.weights->groups.str() + " exact (" + (scalar ? "scalar twin" : kernel_ == Kernel::kAmx ? "AMX" : "AVX-512 VNNI") + "), " +
-                 layerShape(spec_);
+                 layerDataflow(spec_);
   spec_.weights = nullptr;
 }
 
