@@ -1,6 +1,7 @@
 #include "infer/Int8Weights.h"
 
 #include <cmath>
+#include <limits>
 
 #include "core/Error.h"
 
@@ -16,10 +17,15 @@ Int8Weights foldTernary(const QuantizedWeights& w) {
     for (int64_t i = 0; i < groups.length(g); ++i) alpha[static_cast<size_t>(groups.start(g) + i * groups.stride())] = w.scales[static_cast<size_t>(g)];
   Int8Weights out{std::vector<int8_t>(w.codes.size()), std::vector<float>(static_cast<size_t>(k), 0.0f)};
   for (int64_t c = 0; c < k; ++c) {
-    float top = 0;
+    float low = std::numeric_limits<float>::infinity(), top = 0;
     for (int64_t i = c * perChannel; i < (c + 1) * perChannel; ++i)
-      if (w.codes[static_cast<size_t>(i)] != 0) top = std::max(top, alpha[static_cast<size_t>(i)]);
-    const float scale = top > 0 ? top / 127.0f : 1.0f;
+      if (w.codes[static_cast<size_t>(i)] != 0) {
+        low = std::min(low, alpha[static_cast<size_t>(i)]);
+        top = std::max(top, alpha[static_cast<size_t>(i)]);
+      }
+    const bool shared = top == 0 || low == top;
+    const float scale = top == 0 ? 1.0f : shared ? top : top / 127.0f;  // a shared alpha divides into codes of exactly -1, 0, 1
+    out.exact = out.exact && shared;
     out.scales[static_cast<size_t>(c)] = scale;
     for (int64_t i = c * perChannel; i < (c + 1) * perChannel; ++i)
       out.codes[static_cast<size_t>(i)] = static_cast<int8_t>(std::nearbyint(w.codes[static_cast<size_t>(i)] * alpha[static_cast<size_t>(i)] / scale));

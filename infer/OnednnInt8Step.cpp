@@ -11,8 +11,7 @@ using dt = memory::data_type;
 using tag = memory::format_tag;
 
 OnednnInt8Step::OnednnInt8Step(LayerSpec spec)
-    : spec_(std::move(spec)),
-      folded_(spec_.weights->format->id == WeightFormatId::kTernary), weights_(int8Weights(*spec_.weights, spec_.name)) {
+    : spec_(std::move(spec)), weights_(int8Weights(*spec_.weights, spec_.name)) {
   const int64_t k = spec_.geometry.outC, perChannel = static_cast<int64_t>(weights_.codes.size()) / k;
   for (int64_t c = 0; c < k; ++c) {
     float scale = spec_.input.scale * weights_.scales[static_cast<size_t>(c)] * spec_.bnScale[static_cast<size_t>(c)];
@@ -23,7 +22,9 @@ OnednnInt8Step::OnednnInt8Step(LayerSpec spec)
     bias_.push_back(spec_.shift[static_cast<size_t>(c)] / scale);
     outputScales_.push_back(codesOnly() ? scale / spec_.codeFormat.scale : scale);
   }
-  description_ = spec_.name + ": " + (folded_ ? "ternary N=" + spec_.weights->groups.str() + " folded to int8" : std::string("int8")) +
+  const bool ternary = spec_.weights->format->id == WeightFormatId::kTernary;
+  const std::string weights = weights_.exact ? " exact, one alpha per filter" : " folded to int8";
+  description_ = spec_.name + ": " + (ternary ? "ternary N=" + spec_.weights->groups.str() + weights : std::string("int8")) +
                  " (oneDNN " + (spec_.linear ? "inner product" : "conv") + "), " + layerDataflow(spec_);
   spec_.weights = nullptr;
 }

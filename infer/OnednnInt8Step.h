@@ -1,6 +1,7 @@
 #pragma once
 // An int8 conv or inner product on oneDNN (u8 or s8 input codes x s8 weights, one output scale per
-// channel): the layers FGQ keeps at 8 bits, and ternary layers folded to int8 (infer/Int8Weights.h).
+// channel): the layers FGQ keeps at 8 bits, ternary layers folded to int8, and ternary layers with one
+// alpha per filter, which need no folding (infer/Int8Weights.h).
 // oneDNN computes dst = scale_k * (acc + bias_k), so bias_k = shift_k / scale_k. Where only codes
 // leave the layer they are its destination (scale over the next input scale, clipped to the code
 // range, rounded by oneDNN); else f32 values are, with the residual added by a sum post-op, and the
@@ -32,7 +33,6 @@ class OnednnInt8Step : public Step {
 
   LayerSpec spec_;  // its weights are read by the constructor only
   std::string description_;
-  bool folded_;
   Int8Weights weights_;
   std::vector<float> outputScales_, bias_;
   std::map<int64_t, Compiled> compiled_;  // per batch size

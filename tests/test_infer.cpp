@@ -9,6 +9,7 @@
 
 #include "autograd/Variable.h"
 #include "core/Random.h"
+#include "infer/Int8Weights.h"
 #include "infer/IntegerModel.h"
 #include "infer/TernaryConv.h"
 #include "layers/models/Models.h"
@@ -210,6 +211,24 @@ TEST_CASE("the ternary kernel refuses two-scale weights and scales that do not f
   CHECK_THROWS_WITH_AS(PackedTernary(w, g, "layer1.0.conv1"), doctest::Contains("code 2 is not ternary"), Error);
 }
 
+TEST_CASE("ternary filters with one alpha each fold to int8 exactly: their codes stay ternary, their scales are the alphas") {
+  Random random(5);
+  // One group per filter: N = filter, and a 1x1 conv over no more than N channels.
+  for (const auto& [shape, groups] : std::vector<std::pair<Shape, std::string>>{{{6, 8, 3, 3}, "filter"}, {{6, 64}, "64"}, {{6, 40, 1, 1}, "64"}}) {
+    INFO(shape.str() << ", N " << groups);
+    const QuantizedWeights w = randomTernary(shape, GroupSpec::parse(groups), random);
+    const Int8Weights folded = int8Weights(w, "layer");
+    CHECK(folded.exact);
+    CHECK(folded.scales == w.scales);
+    CHECK(std::equal(w.codes.begin(), w.codes.end(), folded.codes.begin()));
+  }
+  // Several alphas per filter: folded into codes up to 127, so not exact.
+  const QuantizedWeights w = randomTernary({6, 8, 3, 3}, GroupSpec::parse("4"), random);
+  const Int8Weights folded = int8Weights(w, "layer");
+  CHECK_FALSE(folded.exact);
+  CHECK(std::count(folded.codes.begin(), folded.codes.end(), int8_t{127}) + std::count(folded.codes.begin(), folded.codes.end(), int8_t{-127}) > 0);
+}
+
 namespace {
 
 Tensor randomImages(int64_t n, const Shape& image, uint64_t seed) {
@@ -324,6 +343,22 @@ TEST_CASE("a batch run a few images per pass gives the logits of the whole batch
   CHECK(std::is_sorted(chosen.begin(), chosen.end()));  // no step takes more images than a later one
   CHECK_THROWS_WITH(IntegerModel(*model, {1, 28, 28}, options(TernaryEngine::kExact, -1, 1)),
                     doctest::Contains("images per pass must be 0 (chosen per step) or more, found -1"));
+}
+
+TEST_CASE("the exact engine runs a ternary layer on oneDNN only where each filter has one alpha") {
+  // At N = 64 on ResNet-20 (16 to 64 channels) only the 1x1 shortcut convs have one group per filter;
+  // every 3x3 conv has one per kernel position.
+  auto model = convertedResnet20("64", 8);
+  int64_t onOnednn = 0, onKernel = 0;
+  for (const std::string& line : IntegerModel(*model, {1, 28, 28}, {TernaryEngine::kExact, false, 0}).describe()) {
+    if (line.find("ternary") == std::string::npos) continue;
+    const bool oneAlpha = line.find("exact, one alpha per filter (oneDNN conv)") != std::string::npos;
+    CHECK_MESSAGE(oneAlpha == (line.find("1x1") != std::string::npos), line);
+    CHECK_MESSAGE((oneAlpha || line.find("exact (AVX-512 VNNI)") != std::string::npos), line);
+    ++(oneAlpha ? onOnednn : onKernel);
+  }
+  CHECK(onOnednn == 2);  // the shortcuts into stages 2 and 3
+  CHECK(onKernel == 18);
 }
 
 TEST_CASE("every residual block of ResNet-20 adds its residual in place, in both engines") {
