@@ -146,7 +146,7 @@ void tile(const Args& a, int64_t pixel0, int64_t block0) {
   finishTile<M, J>(a, acc, block0, pixel0 * w.outC);
 }
 
-// Long segments (N of 32 and more): M pixels x 4 blocks of int32 sums fill the registers, and the f32
+// Long segments (N of 32 and more) in layers of few segments: M pixels x 4 blocks of int32 sums fill the registers, and the f32
 // accumulators live in memory (L1), read and written once per segment, a few operations per 8 or more
 // vpdpbusd per sum. Twice the outputs per tile as register accumulators allow: half the code loads and
 // broadcasts per vpdpbusd. Same order of float operations as tile().
@@ -205,8 +205,11 @@ void wideTile(const Args& a, int64_t pixel0, int64_t block0) {
 // Pixels per tile: as many as leave registers for the sums, accumulators, codes and the broadcast.
 constexpr int kPixels1 = 12, kPixelsWide = 6;
 constexpr int pixelsForTwo(bool oneStep) { return oneStep ? 8 : 6; }
-// Segments of at least this many steps (32 input channels) take the wide tiles.
-constexpr int64_t kWideSteps = 8;
+// Segments of at least this many steps (32 input channels) take the wide tiles, in layers of fewer than
+// kWideSegments of them. Where segments are many (3x3 convs, 1x1 convs over 256 channels and more at
+// N = 64), the accumulators' load and store at every segment's end cost more than the code loads the wide
+// tile saves: there the register tiles ran ResNet-50 2-4% faster (docs/integer-inference.md).
+constexpr int64_t kWideSteps = 8, kWideSegments = 4;
 // Pixels per work item: a multiple of every tile's.
 constexpr int64_t kRun = 24;
 static_assert(kRun % kPixels1 == 0 && kRun % kPixelsWide == 0 && kRun % pixelsForTwo(true) == 0 && kRun % pixelsForTwo(false) == 0);
@@ -242,7 +245,7 @@ void run(const Args& a) {
   static constexpr auto one = tiles<1, Signed, OneStep>(std::make_integer_sequence<int, kPixels1>{});
   static constexpr auto two = tiles<2, Signed, OneStep>(std::make_integer_sequence<int, pixelsForTwo(OneStep)>{});
   static constexpr auto four = wideTiles<Signed>(std::make_integer_sequence<int, kPixelsWide>{});
-  const std::vector<Column> cols = columns(a.w.blocks, !OneStep && a.w.steps >= kWideSteps * a.w.segments);
+  const std::vector<Column> cols = columns(a.w.blocks, !OneStep && a.w.steps >= kWideSteps * a.w.segments && a.w.segments < kWideSegments);
   const int64_t pixels = a.g.batch * a.g.outH() * a.g.outW(), runs = (pixels + kRun - 1) / kRun, count = static_cast<int64_t>(cols.size());
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t r = 0; r < runs; ++r)
