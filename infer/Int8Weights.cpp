@@ -35,6 +35,11 @@ Int8Weights foldTernary(const QuantizedWeights& w) {
 
 }  // namespace
 
+bool oneGroupPerFilter(const QuantizedWeights& w) {
+  const int64_t groups = WeightGroups(w.shape, w.groups).count();
+  return groups == 1 || groups == w.shape[0];
+}
+
 Int8Weights int8Weights(const QuantizedWeights& w, const std::string& layer) {
   FGQ_CHECK(w.format, layer << ": no quantized weights");
   FGQ_CHECK(static_cast<int64_t>(w.codes.size()) == w.shape.numel(), layer << ".weight.codes: " << w.codes.size() << " codes for "

@@ -21,5 +21,8 @@ struct Int8Weights {
 
 // Throws naming the layer for a format the engine does not run (two_scale ternary, pow2).
 Int8Weights int8Weights(const QuantizedWeights& weights, const std::string& layer);
+// Whether ternary weights have one group per filter (or one for the layer): one alpha per filter, which
+// int8Weights keeps exact whatever the alphas.
+bool oneGroupPerFilter(const QuantizedWeights& ternary);
 
 }  // namespace fgq::infer

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "infer/Int8Weights.h"
 #include "infer/OnednnInt8Step.h"
 #include "infer/TensorSteps.h"
 #include "infer/TernaryConvStep.h"
@@ -261,7 +262,7 @@ class Lowering {
     // A ternary layer with one alpha per filter is a plain int8 conv with per-channel scales, exactly:
     // both engines run it on oneDNN (infer/Int8Weights.h).
     const bool ternary = s.weights->format->id == WeightFormatId::kTernary;
-    const bool exact = ternary && options_.ternary == TernaryEngine::kExact && !int8Weights(*s.weights, s.name).exact;
+    const bool exact = ternary && options_.ternary == TernaryEngine::kExact && !oneGroupPerFilter(*s.weights);
     // oneDNN writes either codes or values; the exact kernel both at once.
     const bool needValues = wantValues_[static_cast<size_t>(p.last)] || formats.size() > 1 || (!exact && p.residual >= 0);
     if (needValues && p.residual >= 0 && onlyReaderOfValues(p.residual, p.add)) values_[static_cast<size_t>(p.last)] = s.residual;

@@ -146,10 +146,10 @@ void tile(const Args& a, int64_t pixel0, int64_t block0) {
   finishTile<M, J>(a, acc, block0, pixel0 * w.outC);
 }
 
-// Long segments (N of 32 and more) in layers of few segments: M pixels x 4 blocks of int32 sums fill the registers, and the f32
-// accumulators live in memory (L1), read and written once per segment, a few operations per 8 or more
-// vpdpbusd per sum. Twice the outputs per tile as register accumulators allow: half the code loads and
-// broadcasts per vpdpbusd. Same order of float operations as tile().
+// Long segments (N of 32 and more) in layers of few segments: M pixels x 4 blocks of int32 sums fill the
+// registers, and the f32 accumulators live in memory (L1), read and written once per segment, a few
+// operations per 8 or more vpdpbusd per sum. Twice the outputs per tile as register accumulators allow:
+// half the code loads and broadcasts per vpdpbusd. Same order of float operations as tile().
 template <int M, bool Signed>
 void wideTile(const Args& a, int64_t pixel0, int64_t block0) {
   constexpr int J = 4;

@@ -217,6 +217,7 @@ TEST_CASE("ternary filters with one alpha each fold to int8 exactly: their codes
   for (const auto& [shape, groups] : std::vector<std::pair<Shape, std::string>>{{{6, 8, 3, 3}, "filter"}, {{6, 64}, "64"}, {{6, 40, 1, 1}, "64"}}) {
     INFO(shape.str() << ", N " << groups);
     const QuantizedWeights w = randomTernary(shape, GroupSpec::parse(groups), random);
+    CHECK(oneGroupPerFilter(w));
     const Int8Weights folded = int8Weights(w, "layer");
     CHECK(folded.exact);
     CHECK(folded.scales == w.scales);
@@ -224,6 +225,7 @@ TEST_CASE("ternary filters with one alpha each fold to int8 exactly: their codes
   }
   // Several alphas per filter: folded into codes up to 127, so not exact.
   const QuantizedWeights w = randomTernary({6, 8, 3, 3}, GroupSpec::parse("4"), random);
+  CHECK_FALSE(oneGroupPerFilter(w));
   const Int8Weights folded = int8Weights(w, "layer");
   CHECK_FALSE(folded.exact);
   CHECK(std::count(folded.codes.begin(), folded.codes.end(), int8_t{127}) + std::count(folded.codes.begin(), folded.codes.end(), int8_t{-127}) > 0);
