@@ -223,6 +223,12 @@ TEST_CASE("ternary filters with one alpha each fold to int8 exactly: their codes
     CHECK(folded.scales == w.scales);
     CHECK(std::equal(w.codes.begin(), w.codes.end(), folded.codes.begin()));
   }
+  // One group for the layer: one alpha for every filter.
+  const QuantizedWeights layer = randomTernary({6, 8, 3, 3}, GroupSpec::parse("layer"), random);
+  CHECK(oneGroupPerFilter(layer));
+  const Int8Weights foldedLayer = int8Weights(layer, "layer");
+  CHECK(foldedLayer.exact);
+  CHECK(foldedLayer.scales == std::vector<float>(6, layer.scales[0]));
   // Several alphas per filter: folded into codes up to 127, so not exact.
   const QuantizedWeights w = randomTernary({6, 8, 3, 3}, GroupSpec::parse("4"), random);
   CHECK_FALSE(oneGroupPerFilter(w));
