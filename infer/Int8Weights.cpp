@@ -24,7 +24,8 @@ Int8Weights foldTernary(const QuantizedWeights& w) {
         top = std::max(top, alpha[static_cast<size_t>(i)]);
       }
     const bool shared = top == 0 || low == top;
-    const float scale = top == 0 ? 1.0f : shared ? top : top / 127.0f;  // a shared alpha divides into codes of exactly -1, 0, 1
+    // A shared alpha divides into codes of exactly -1, 0 and 1.
+    const float scale = top == 0 ? 1.0f : shared ? top : top / 127.0f;
     out.exact = out.exact && shared;
     out.scales[static_cast<size_t>(c)] = scale;
     for (int64_t i = c * perChannel; i < (c + 1) * perChannel; ++i)

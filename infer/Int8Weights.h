@@ -4,8 +4,8 @@
 // goes into the codes, w = round(t * alpha_g / s_k) with s_k = max_g alpha_g / 127, which rounds the
 // ratios of the alphas within a filter to 7 bits (the price of plain int8 speed). A filter whose
 // nonzero codes all share one alpha (one group per filter: a 1x1 conv over N channels or fewer, N =
-// filter, or N = layer) keeps its ternary codes with that alpha as its scale: nothing is rounded, its int32 sum is
-// the exact kernel's group sum, and oneDNN computes what the exact engine does.
+// filter, or N = layer) keeps its ternary codes with that alpha as its scale: nothing is rounded, its
+// int32 sum is the exact kernel's group sum, and oneDNN computes what the exact engine does.
 #include <string>
 #include <vector>
 
