@@ -6,13 +6,16 @@
 namespace fgq {
 namespace {
 constexpr double kLn2 = std::numbers::ln2;
+
+// E or the offset as the forward uses it: rounded to the integer the export stores, or as learned.
+double formatValue(float v, bool rounded) { return rounded ? std::nearbyint(static_cast<double>(v)) : static_cast<double>(v); }
 }
 
 double initialExponent(double maxAbs, double bits) {
   return maxAbs > 0 ? std::ceil(std::log2(maxAbs)) - (bits - 1) : -(bits - 1);
 }
 
-Variable vbdQuantize(const Variable& x, const Variable& b, const Variable& e, const Variable& a, bool unsignedOffset) {
+Variable vbdQuantize(const Variable& x, const Variable& b, const Variable& e, const Variable& a, bool unsignedOffset, bool rounded) {
   const Tensor input = x.tensor().plain();
   const int64_t n = input.numel(), channels = e.tensor().numel(), perChannel = n / std::max<int64_t>(channels, 1);
   FGQ_CHECK(b.tensor().numel() == 1 && a.tensor().numel() == channels && (channels == 1 || input.dim(0) == channels),
@@ -26,8 +29,8 @@ Variable vbdQuantize(const Variable& x, const Variable& b, const Variable& e, co
   float* q = out.data<float>();
   const double half = std::exp2(B - 1);
   for (int64_t c = 0; c < channels; ++c) {
-    const double scale = std::exp2(static_cast<double>(E[c]));
-    const double alpha = unsignedOffset ? half + A[c] : A[c];
+    const double scale = std::exp2(formatValue(E[c], rounded));
+    const double alpha = unsignedOffset ? half + formatValue(A[c], rounded) : formatValue(A[c], rounded);
     const double lo = alpha - half, hi = alpha + half - 1;
     for (int64_t i = c * perChannel; i < (c + 1) * perChannel; ++i)
       q[i] = B <= 0 ? 0.f : static_cast<float>(scale * std::nearbyint(std::clamp(xs[i] / scale, lo, hi)));
@@ -37,7 +40,7 @@ Variable vbdQuantize(const Variable& x, const Variable& b, const Variable& e, co
     result = Tensor::withLayout(input.shape(), DType::kF32, x.tensor().layout());
     result.copyFrom(out);
   }
-  return Variable(result, {x, b, e, a}, [input, unsignedOffset](std::vector<Variable>& in, const Tensor& gyIn) {
+  return Variable(result, {x, b, e, a}, [input, unsignedOffset, rounded](std::vector<Variable>& in, const Tensor& gyIn) {
     const Tensor gy = gyIn.plain();
     const int64_t n = input.numel(), channels = in[2].tensor().numel(), perChannel = n / channels;
     const double B = in[1].tensor().data<float>()[0];
@@ -45,8 +48,8 @@ Variable vbdQuantize(const Variable& x, const Variable& b, const Variable& e, co
     Tensor gx = Tensor::zeros(input.shape()), gb = Tensor::zeros({1}), ge = Tensor::zeros(in[2].shape()), ga = Tensor::zeros(in[3].shape());
     double dB = 0;
     for (int64_t c = 0; c < channels && B > 0; ++c) {
-      const double scale = std::exp2(static_cast<double>(in[2].tensor().data<float>()[c]));
-      const double alpha = unsignedOffset ? half + in[3].tensor().data<float>()[c] : in[3].tensor().data<float>()[c];
+      const double scale = std::exp2(formatValue(in[2].tensor().data<float>()[c], rounded));
+      const double offset = formatValue(in[3].tensor().data<float>()[c], rounded), alpha = unsignedOffset ? half + offset : offset;
       const double lo = alpha - half, hi = alpha + half - 1;
       double dE = 0, dAlpha = 0, dBits = 0;
       for (int64_t i = c * perChannel; i < (c + 1) * perChannel; ++i) {
@@ -88,7 +91,7 @@ VbdQuantizer::VbdQuantizer(double b, double e, bool unsignedOffset)
   registerBuffer("unsigned", &unsigned_);
 }
 
-Variable VbdQuantizer::forward(const Variable& x) { return vbdQuantize(x, bits, exponent, offset, unsignedOffset()); }
+Variable VbdQuantizer::forward(const Variable& x) { return vbdQuantize(x, bits, exponent, offset, unsignedOffset(), roundedFormat_); }
 
 double VbdQuantizer::alpha(int64_t channel) const {
   const double a = offset.tensor().data<float>()[channel];

@@ -16,7 +16,9 @@ inline constexpr int kVbdMinBits = 1, kVbdMaxBits = 16;
 
 // The op on its own: b is [1]; e and a (alpha, or delta when `unsignedOffset`) are [1] or [K] with K
 // the size of x's dimension 0.
-Variable vbdQuantize(const Variable& x, const Variable& b, const Variable& e, const Variable& a, bool unsignedOffset);
+// With `rounded`, E and the offset are rounded to integers in the forward, as the export rounds them,
+// and their gradients pass straight through to the real values.
+Variable vbdQuantize(const Variable& x, const Variable& b, const Variable& e, const Variable& a, bool unsignedOffset, bool rounded = false);
 
 class VbdQuantizer : public Module {
  public:
@@ -32,6 +34,9 @@ class VbdQuantizer : public Module {
   void splitPerChannel(int64_t channels);
   // Stage 3: B rounded up (never clipping more than learned) and frozen.
   void ceilAndFreezeBits();
+  // From here on the forward uses E and the offset rounded as the export stores them (vbdQuantize's
+  // `rounded`): what trains and what early stopping judges is the deployed format.
+  void useExportFormat() { roundedFormat_ = true; }
   // A bit budget's step: `delta` bits more (or fewer, when negative), given to or taken from the format's
   // range (the step stays and the window doubles or halves: at the top when unsigned, about its centre
   // when signed) or its resolution (E - delta, and the offset, counted in steps, scaled by 2^delta, so that
@@ -44,6 +49,7 @@ class VbdQuantizer : public Module {
 
  private:
   Tensor unsigned_;  // buffer "unsigned": s64 0 or 1
+  bool roundedFormat_ = false;
 };
 
 // E from a tensor's range, as section 2.5 initializes it: ceil(log2 max|x|) - (B - 1).

@@ -160,6 +160,33 @@ TEST_CASE("VBD gradients for B, E, alpha and x match finite differences of the s
     for (bool unsignedOffset : {false, true}) checkAgainstSurrogate(channels, unsignedOffset);
 }
 
+TEST_CASE("in the export's format the quantizer computes and differentiates as it does at E and the offset rounded") {
+  for (bool unsignedOffset : {false, true}) {
+    Random random(unsignedOffset ? 5 : 6);
+    Tensor x = Tensor::empty({2, 12});
+    random.fillNormal(x, 0, 2);
+    Tensor gy = Tensor::empty({2, 12});
+    random.fillNormal(gy, 0, 1);
+    struct Result {
+      Tensor q, gx, gb, ge, ga;
+    };
+    auto run = [&](const std::vector<float>& e, const std::vector<float>& a, bool rounded) {
+      Variable vx(x.clone(), true), vb(Tensor::full({1}, 4.0), true), ve(Tensor::fromVector({2}, e), true), va(Tensor::fromVector({2}, a), true);
+      Variable q = vbdQuantize(vx, vb, ve, va, unsignedOffset, rounded);
+      q.backward(gy);
+      return Result{q.tensor(), vx.grad(), vb.grad(), ve.grad(), va.grad()};
+    };
+    const Result learned = run({-1.3f, -2.6f}, {0.4f, -1.7f}, true), atIntegers = run({-1, -3}, {0, -2}, false);
+    INFO((unsignedOffset ? "unsigned" : "signed"));
+    CHECK(compare(learned.q, atIntegers.q).maxAbsDiff == 0);
+    CHECK(compare(learned.gx, atIntegers.gx).maxAbsDiff == 0);
+    CHECK(compare(learned.gb, atIntegers.gb).maxAbsDiff == 0);
+    CHECK(compare(learned.ge, atIntegers.ge).maxAbsDiff == 0);
+    CHECK(compare(learned.ga, atIntegers.ga).maxAbsDiff == 0);
+    CHECK(compare(run({-1.3f, -2.6f}, {0.4f, -1.7f}, false).q, atIntegers.q).maxAbsDiff > 0);  // the format matters here
+  }
+}
+
 TEST_CASE("per-channel splitting keeps the output; ceil-and-freeze never lowers a bit depth") {
   Random random(3);
   VbdQuantizer q(5.3, -3, false);
@@ -242,7 +269,7 @@ TEST_CASE("folding batch norm keeps a model's evaluation output") {
   CHECK(c.relative < 1e-5);
 }
 
-TEST_CASE("the exported integer model computes what the training graph computes") {
+TEST_CASE("the exported integer model computes what the training graph computes, in the export's format before the export too") {
   auto model = createModel("resnet20", {1, 10, 28, 0});
   model->eval();
   foldBatchNorm(*model);
@@ -256,6 +283,12 @@ TEST_CASE("the exported integer model computes what the training graph computes"
     t.quantizer->exponent.tensor().data<float>()[0] += static_cast<float>(random.uniform(-0.4, 0.4));
     t.quantizer->offset.tensor().data<float>()[0] += static_cast<float>(random.uniform(-2, 2));
     t.quantizer->ceilAndFreezeBits();
+    t.quantizer->useExportFormat();
+  }
+  Tensor trained;
+  {
+    NoGradGuard noGrad;
+    trained = (*model)(Variable(x)).tensor().clone();  // what training in the export's format sees
   }
   const auto exported = exportVbd(*model);  // rounds E and alpha in the model too
   auto deployed = createModel("resnet20", {1, 10, 28, 0});
@@ -266,6 +299,7 @@ TEST_CASE("the exported integer model computes what the training graph computes"
   const Comparison c = compare((*deployed)(Variable(x)).tensor(), (*model)(Variable(x)).tensor());
   INFO("max |difference| " << c.maxAbsDiff);
   CHECK(c.relative < 1e-5);
+  CHECK(compare(trained, (*model)(Variable(x)).tensor()).maxAbsDiff == 0);
   CHECK(exported.at("layer1.0.conv1.weight.codes").dtype() == DType::kU8);  // packed B-bit fields
 }
 

@@ -136,6 +136,7 @@ VbdConfig parseVbd(const ConfigNode& node, const Experiment& e) {
   v.evalEverySteps = node.get<int64_t>("eval_every_steps", v.evalEverySteps);
   v.patience = node.get<int64_t>("patience", v.patience);
   if (v.evalEverySteps < 1) node.fail("eval_every_steps", "must be positive");
+  v.trainExportFormat = node.get<bool>("train_export_format", v.trainExportFormat);
   v.bitRounding = node.get<std::string>("bit_rounding", v.bitRounding);
   if (v.bitRounding != "up" && v.bitRounding != "objective")
     node.fail("bit_rounding", "expected \"up\" or \"objective\", found \"" + v.bitRounding + "\"");

@@ -121,6 +121,7 @@ struct VbdConfig {
   double lrBits = 0.05, lrExponent = 0.01, lrOffset = 0.02, lrWeights = 1e-5;  // B fastest: docs/calibration.md, "VBD"
   int64_t evalEverySteps = 25, patience = 4;
   std::string bitRounding = "up";  // or "objective" (docs/calibration.md, "Rounding B")
+  bool trainExportFormat = false;  // E and alpha rounded from B's rounding on (docs/calibration.md, "Training the export's format")
   std::optional<double> maxAverageBits;  // a budget on Bbar met when B is rounded (docs/calibration.md, "A bit budget")
   VbdOptions start;  // the bit depths the quantizers start from
   // Inputs synthesized from the FP32 model beside the views, in 500 Adam steps (docs/calibration.md, "VBD"; its seed is `seed`).

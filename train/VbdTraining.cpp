@@ -179,14 +179,16 @@ class VbdStages {
   // and rounding up is kept where the clipping it avoids is worth its bit. Then, with a budget
   // (max_average_bits), bits are taken away where they cost least until Bbar fits it, and the room left
   // under it is given where a bit lowers the held-out error most. All are judged before stage 3's
-  // training recovers, so a bit is given up only when it costs little even without recovery. Returns
-  // what it decided, for the summary.
+  // training recovers, so a bit is given up only when it costs little even without recovery; with
+  // train_export_format, in the format the export stores (E and alpha rounded), as stage 3 then trains.
+  // Returns what it decided, for the summary.
   nlohmann::json roundBits(const std::vector<Tensor>& judged) {
     std::vector<std::pair<const VbdTensor*, float>> fractional;  // tensor and its floor
     for (const VbdTensor& t : tensors_) {
       const float b = bitsOf(t);
       if (std::floor(b) < b && std::floor(b) >= kVbdMinBits) fractional.emplace_back(&t, std::floor(b));
       t.quantizer->ceilAndFreezeBits();
+      if (v_.trainExportFormat) t.quantizer->useExportFormat();
     }
     const HeldOut held = heldOut(teacher_, judged);
     auto objective = [&] { return heldOutL1(student_, held) + v_.gamma * currentAverageBits(); };
