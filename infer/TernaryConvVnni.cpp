@@ -28,10 +28,14 @@ struct Args {
   const int64_t* offsets;
 };
 
-inline __m512i broadcastBytes(const uint8_t* p) {
+// A pixel's 4 input bytes in every lane; s8 bytes shifted to u8 by flipping their sign bits.
+template <bool Signed>
+inline __m512i inputBytes(const uint8_t* p) {
   int32_t v;
   std::memcpy(&v, p, sizeof v);
-  return _mm512_set1_epi32(v);
+  const __m512i x = _mm512_set1_epi32(v);
+  if constexpr (Signed) return _mm512_xor_si512(x, _mm512_set1_epi32(static_cast<int32_t>(0x80808080u)));
+  return x;
 }
 
 // sum += the products of x's u8 and w's s8 bytes, 4 to a lane, in the register that holds the sum. Written
@@ -61,15 +65,13 @@ void pixelInputs(const Args& a, int64_t pixel0, int64_t count, const uint8_t** i
 template <int M, int J, bool Signed>
 inline __attribute__((always_inline)) void addStep(const Args& a, const uint8_t* const* in, const int8_t* codes, int64_t step, __m512i (&sum)[M][J]) {
   const int64_t blockCodes = a.w.steps * kLanes * 4;
-  const __m512i signBits = _mm512_set1_epi32(static_cast<int32_t>(0x80808080u));
   __m512i wv[J];
 #pragma GCC unroll 12
   for (int j = 0; j < J; ++j) wv[j] = _mm512_loadu_si512(codes + j * blockCodes + step * kLanes * 4);
   const int64_t offset = a.offsets[step];
 #pragma GCC unroll 12
   for (int m = 0; m < M; ++m) {
-    __m512i xv = broadcastBytes(in[m] + offset);
-    if constexpr (Signed) xv = _mm512_xor_si512(xv, signBits);
+    const __m512i xv = inputBytes<Signed>(in[m] + offset);
 #pragma GCC unroll 12
     for (int j = 0; j < J; ++j) dotAdd(sum[m][j], xv, wv[j]);
   }
@@ -111,7 +113,6 @@ void tile(const Args& a, const uint8_t* const* in, int64_t pixel0, int64_t block
   const PackedTernary& w = a.w;
   const int8_t* codes = w.codes.data() + block0 * w.steps * kLanes * 4;
   const int64_t blockCodes = w.steps * kLanes * 4;
-  const __m512i signBits = _mm512_set1_epi32(static_cast<int32_t>(0x80808080u));
   __m512 acc[M][J];
 #pragma GCC unroll 12
   for (int m = 0; m < M; ++m)
@@ -132,8 +133,7 @@ void tile(const Args& a, const uint8_t* const* in, int64_t pixel0, int64_t block
       const int64_t offset = a.offsets[seg];
 #pragma GCC unroll 12
       for (int m = 0; m < M; ++m) {
-        __m512i xv = broadcastBytes(in[m] + offset);
-        if constexpr (Signed) xv = _mm512_xor_si512(xv, signBits);
+        const __m512i xv = inputBytes<Signed>(in[m] + offset);
 #pragma GCC unroll 12
         for (int j = 0; j < J; ++j) {
           __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), xv, wv[j]);
