@@ -211,11 +211,11 @@ constexpr int pixelsForTwo(bool oneStep) { return oneStep ? 8 : 6; }
 // tile saves: there the register tiles ran ResNet-50 2-4% faster (docs/integer-inference.md).
 constexpr int64_t kWideSteps = 8, kWideSegments = 4;
 // Pixels per work item: a multiple of every tile's. A core sweeps a run's pixels through every column, so
-// each of its pixels is a stream of outputs; where the epilogue reads and writes f32 values (4 bytes an
-// output, and the residual: 1x1 convs that expand channels, downsamples), a run of one 6-pixel tile keeps
-// the streams few enough for the hardware's prefetch: 17-30% on ResNet-50's expanding convs of stages 3
-// and 4; layers that write only codes ran 1-3% slower so (docs/integer-inference.md). Segments of one step
-// (N = 4) keep long runs: their tiles are bound by the group epilogue, not by memory.
+// each of its pixels is a stream of outputs. Where the epilogue reads or writes f32 values (4 bytes an
+// output: the residual, and the values of the convs that expand channels or downsample), a run of one
+// 6-pixel tile keeps the streams few enough for the hardware's prefetch: 17-30% on ResNet-50's expanding
+// convs of stages 3 and 4; layers that write only codes ran 1-3% slower so (docs/integer-inference.md).
+// Segments of one step (N = 4) keep long runs: their tiles are bound by the group epilogue, not memory.
 constexpr int64_t kRun = 24, kValuesRun = 6;
 static_assert(kRun % kPixels1 == 0 && kRun % kPixelsWide == 0 && kRun % pixelsForTwo(true) == 0 && kRun % pixelsForTwo(false) == 0);
 using TileFunction = void (*)(const Args&, const uint8_t* const*, int64_t, int64_t);
@@ -251,7 +251,7 @@ void run(const Args& a) {
   static constexpr auto two = tiles<2, Signed, OneStep>(std::make_integer_sequence<int, pixelsForTwo(OneStep)>{});
   static constexpr auto four = wideTiles<Signed>(std::make_integer_sequence<int, kPixelsWide>{});
   const std::vector<Column> cols = columns(a.w.blocks, !OneStep && a.w.steps >= kWideSteps * a.w.segments && a.w.segments < kWideSegments);
-  const int64_t perRun = !OneStep && a.e.values ? kValuesRun : kRun;
+  const int64_t perRun = !OneStep && (a.e.values || a.e.residual) ? kValuesRun : kRun;
   const int64_t pixels = a.g.batch * a.g.outH() * a.g.outW(), runs = (pixels + perRun - 1) / perRun, count = static_cast<int64_t>(cols.size());
 #pragma omp parallel
   {
