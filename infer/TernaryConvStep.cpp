@@ -26,6 +26,10 @@ const uint8_t* TernaryConvStep::paddedInput(Workspace& ws, const ConvGeometry& g
     const int64_t n = row / g.inH, y = row % g.inH;
     uint8_t* to = padded + ((n * g.paddedH() + y + g.padH) * g.paddedW() + g.padW) * g.paddedC();
     const uint8_t* from = input + row * g.inW * g.inC;
+    if (g.paddedC() == g.inC) {  // a row's pixels are contiguous in both: one copy
+      std::memcpy(to, from, static_cast<size_t>(g.inW * g.inC));
+      continue;
+    }
     for (int64_t x = 0; x < g.inW; ++x) std::memcpy(to + x * g.paddedC(), from + x * g.inC, static_cast<size_t>(g.inC));
   }
   return padded;
