@@ -216,7 +216,7 @@ constexpr int64_t kWideSteps = 8, kWideSegments = 4;
 // each of its pixels is a stream of outputs. Where the epilogue reads or writes f32 values (4 bytes an
 // output: the residual, and the values of the convs that expand channels or downsample), a run of one
 // 6-pixel tile keeps the streams few enough for the hardware's prefetch: 17-30% on ResNet-50's expanding
-// convs of stages 3 and 4; layers that write only codes ran 1-3% slower so (docs/integer-inference.md).
+// convs of stages 3 and 4; layers that write only codes ran 1-5% slower so (docs/integer-inference.md).
 // Segments of one step (N = 4) keep long runs: their tiles are bound by the group epilogue, not memory.
 constexpr int64_t kRun = 24, kValuesRun = 6;
 static_assert(kRun % kPixels1 == 0 && kRun % kPixelsWide == 0 && kRun % pixelsForTwo(true) == 0 && kRun % pixelsForTwo(false) == 0);
