@@ -4,7 +4,7 @@
 // with 16 channels' 4 codes into that group's int32 sums; at a segment's end the sums are converted and
 // multiplied by the group's alphas into the f32 accumulators (vfmadd, as the twin's std::fma). An s8
 // input is shifted to u8 by flipping its sign bit, and 128 times the group's code sum taken off after.
-// Both cores take (run of 24 pixels, column of 1, 2 or 4 blocks) work items; a core finds a run's input
+// Both cores take (run of pixels, column of 1, 2 or 4 blocks) work items; a core finds a run's input
 // pixels once for all of its columns.
 #include <immintrin.h>
 
@@ -217,8 +217,9 @@ constexpr int64_t kWideSteps = 8, kWideSegments = 4;
 // output: the residual, and the values of the convs that expand channels or downsample), a run of one
 // 6-pixel tile keeps the streams few enough for the hardware's prefetch: 17-30% on ResNet-50's expanding
 // convs of stages 3 and 4; layers that write only codes ran 1-5% slower so (docs/integer-inference.md).
-// Segments of one step (N = 4) keep long runs: their tiles are bound by the group epilogue, not memory.
+// Segments of one step (N = 4) keep long runs (short ones not measured there).
 constexpr int64_t kRun = 24, kValuesRun = 6;
+static_assert(kValuesRun <= kRun);
 static_assert(kRun % kPixels1 == 0 && kRun % kPixelsWide == 0 && kRun % pixelsForTwo(true) == 0 && kRun % pixelsForTwo(false) == 0);
 using TileFunction = void (*)(const Args&, const uint8_t* const*, int64_t, int64_t);
 
