@@ -126,14 +126,14 @@ TEST_CASE("the exact ternary kernel equals its scalar twin bit for bit, and both
     e.residual = e.values = inPlace.data();
     ternaryConvVnni(packed, g, input.data(), c.isSigned, e);
     CHECK(std::memcmp(valuesScalar.data(), inPlace.data(), valuesScalar.size() * sizeof(float)) == 0);
-    // Codes alone, as the engine runs a conv that only the next conv reads (the kernel walks its pixels
-    // in longer runs then).
-    std::vector<uint8_t> codesAlone(codesScalar.size());
-    e.residual = residual.data();
-    e.values = nullptr;
-    e.codes = codesAlone.data();
-    ternaryConvVnni(packed, g, input.data(), c.isSigned, e);
-    CHECK(codesScalar == codesAlone);
+    // Codes alone, no residual, as the engine runs a conv that only the next conv reads (the kernel walks
+    // its pixels in longer runs then).
+    std::vector<uint8_t> codesAloneScalar(codesScalar.size()), codesAloneVnni(codesScalar.size());
+    Epilogue alone{scale.data(), shift.data(), nullptr, true, nullptr, codesAloneScalar.data(), 50.0f, 0, 255};
+    ternaryConvScalar(packed, g, input.data(), c.isSigned, alone);
+    alone.codes = codesAloneVnni.data();
+    ternaryConvVnni(packed, g, input.data(), c.isSigned, alone);
+    CHECK(codesAloneScalar == codesAloneVnni);
 
     // Without epilogue (scale 1, shift 0), the twin's value is the grouped sum: against the double reference.
     const std::vector<float> ones(static_cast<size_t>(g.outC), 1.0f), zeros(static_cast<size_t>(g.outC), 0.0f);
