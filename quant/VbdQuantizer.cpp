@@ -7,8 +7,16 @@ namespace fgq {
 namespace {
 constexpr double kLn2 = std::numbers::ln2;
 
-// E or the offset as the forward uses it: rounded to the integer the export stores, or as learned.
-double formatValue(float v, bool rounded) { return rounded ? std::nearbyint(static_cast<double>(v)) : static_cast<double>(v); }
+// One channel's step and its window of codes [lo, hi], from its E and offset (delta when unsigned), as
+// learned or rounded to the integers the export stores; `half` is 2^(B-1).
+struct ChannelWindow {
+  double scale, lo, hi;
+};
+ChannelWindow channelWindow(float e, float a, double half, bool unsignedOffset, bool rounded) {
+  const auto value = [rounded](float v) { return rounded ? std::nearbyint(static_cast<double>(v)) : static_cast<double>(v); };
+  const double alpha = unsignedOffset ? half + value(a) : value(a);
+  return {std::exp2(value(e)), alpha - half, alpha + half - 1};
+}
 }
 
 double initialExponent(double maxAbs, double bits) {
@@ -29,9 +37,7 @@ Variable vbdQuantize(const Variable& x, const Variable& b, const Variable& e, co
   float* q = out.data<float>();
   const double half = std::exp2(B - 1);
   for (int64_t c = 0; c < channels; ++c) {
-    const double scale = std::exp2(formatValue(E[c], rounded));
-    const double alpha = unsignedOffset ? half + formatValue(A[c], rounded) : formatValue(A[c], rounded);
-    const double lo = alpha - half, hi = alpha + half - 1;
+    const auto [scale, lo, hi] = channelWindow(E[c], A[c], half, unsignedOffset, rounded);
     for (int64_t i = c * perChannel; i < (c + 1) * perChannel; ++i)
       q[i] = B <= 0 ? 0.f : static_cast<float>(scale * std::nearbyint(std::clamp(xs[i] / scale, lo, hi)));
   }
@@ -48,9 +54,7 @@ Variable vbdQuantize(const Variable& x, const Variable& b, const Variable& e, co
     Tensor gx = Tensor::zeros(input.shape()), gb = Tensor::zeros({1}), ge = Tensor::zeros(in[2].shape()), ga = Tensor::zeros(in[3].shape());
     double dB = 0;
     for (int64_t c = 0; c < channels && B > 0; ++c) {
-      const double scale = std::exp2(formatValue(in[2].tensor().data<float>()[c], rounded));
-      const double offset = formatValue(in[3].tensor().data<float>()[c], rounded), alpha = unsignedOffset ? half + offset : offset;
-      const double lo = alpha - half, hi = alpha + half - 1;
+      const auto [scale, lo, hi] = channelWindow(in[2].tensor().data<float>()[c], in[3].tensor().data<float>()[c], half, unsignedOffset, rounded);
       double dE = 0, dAlpha = 0, dBits = 0;
       for (int64_t i = c * perChannel; i < (c + 1) * perChannel; ++i) {
         const double g = gy.data<float>()[i], u = input.data<float>()[i] / scale;
